@@ -1,0 +1,94 @@
+// Package app defines the Application the sequencer embeds to give soft
+// confirmations, and hosts the reference one (package app/wallet).
+//
+// The scheduler (protocol/scheduler), the inclusion lane and replay all call
+// the same Validate/Apply functions, so the sequencer's view of the state and
+// the rollup's cannot drift apart.
+package app
+
+import (
+	"fmt"
+
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/cartesi/sequencer/protocol"
+)
+
+// MaxFeeBelowFeeError is the protocol's guard, checked before the
+// application's own validation: an op whose max_fee is below the frame fee
+// never executes.
+type MaxFeeBelowFeeError struct {
+	MaxFee, Fee uint16
+}
+
+func (e *MaxFeeBelowFeeError) Error() string {
+	return fmt.Sprintf("max fee %d below base fee %d", e.MaxFee, e.Fee)
+}
+
+// UserOpContext is where a user op executes: its recovered sender and the
+// frame it is in.
+type UserOpContext struct {
+	Sender    common.Address
+	FeePrice  uint16 // the frame fee exponent the op pays
+	SafeBlock uint64 // the frame's safe block
+}
+
+// DirectInput is an L1 input not sent by the batch submitter, executed when a
+// frame drains it (or when the scheduler's backstop forces it).
+type DirectInput struct {
+	Sender      common.Address
+	Payload     []byte
+	BlockNumber uint64 // the L1 block that included it
+	Index       uint64 // its InputBox index
+}
+
+// Output is something the application emits for L1 (a voucher): a call of
+// Payload on Destination.
+type Output struct {
+	Destination common.Address
+	Payload     []byte
+}
+
+// Progress is the application's count of executed inputs and its clock.
+type Progress struct {
+	ExecutedInputCount    uint64
+	LastExecutedSafeBlock uint64
+}
+
+// Application is the state machine the sequencer and the scheduler drive.
+//
+// Implementations are not safe for concurrent use: one goroutine (the lane, or
+// a scheduler fold) owns an Application.
+type Application interface {
+	// ValidateUserOp reports whether op may execute in ctx against the
+	// current state; it does not change anything. It does not check max_fee:
+	// Validate does that first.
+	ValidateUserOp(ctx UserOpContext, op protocol.UserOp) error
+	// ApplyUserOp executes an op that ValidateUserOp accepted in the same
+	// state and returns the outputs it emits.
+	ApplyUserOp(ctx UserOpContext, op protocol.UserOp) []Output
+	// ApplyDirectInput executes a direct input; inputs the application does
+	// not understand are no-ops but still count as executed.
+	ApplyDirectInput(in DirectInput) []Output
+	// Progress returns the executed-input count and the clock.
+	Progress() Progress
+	// Snapshot returns the canonical encoding of the whole state: the same
+	// state always yields the same bytes.
+	Snapshot() []byte
+	// Restore replaces the state with a decoded snapshot; on error the state
+	// is unchanged.
+	Restore(snapshot []byte) error
+	// MaxPayloadSize is the largest user op data the application accepts;
+	// ingress refuses longer data.
+	MaxPayloadSize() int
+}
+
+// Validate is the full validation of a user op, in protocol order: the
+// max-fee guard, then the application's own checks. Ingress, the lane and
+// the scheduler all call it.
+func Validate(a Application, ctx UserOpContext, op protocol.UserOp) error {
+	if op.MaxFee < ctx.FeePrice {
+		return &MaxFeeBelowFeeError{MaxFee: op.MaxFee, Fee: ctx.FeePrice}
+	}
+	return a.ValidateUserOp(ctx, op)
+}
