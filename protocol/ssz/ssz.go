@@ -36,15 +36,16 @@ func ContainerParts(b []byte, fixedLen int, offsetPositions ...int) ([][]byte, e
 	parts := make([][]byte, len(offsetPositions))
 	prev := fixedLen
 	for i, pos := range offsetPositions {
-		off := int(binary.LittleEndian.Uint32(b[pos:]))
+		off64 := uint64(binary.LittleEndian.Uint32(b[pos:]))
+		if off64 > uint64(len(b)) {
+			return nil, errorf("offset %d past end %d", off64, len(b))
+		}
+		off := int(off64)
 		if i == 0 && off != fixedLen {
 			return nil, errorf("first offset %d, want %d", off, fixedLen)
 		}
 		if off < prev {
 			return nil, errorf("offset %d decreases (previous %d)", off, prev)
-		}
-		if off > len(b) {
-			return nil, errorf("offset %d past end %d", off, len(b))
 		}
 		if i > 0 {
 			parts[i-1] = b[prev:off]
@@ -68,22 +69,26 @@ func VariableList(b []byte) ([][]byte, error) {
 	if len(b) < OffsetSize {
 		return nil, errorf("list of %d bytes shorter than an offset", len(b))
 	}
-	first := int(binary.LittleEndian.Uint32(b))
-	if first == 0 || first%OffsetSize != 0 || first > len(b) {
-		return nil, errorf("bad first list offset %d (list of %d bytes)", first, len(b))
+	// Compare as uint64 before converting: on 32-bit platforms a large
+	// uint32 offset would turn negative as an int.
+	first64 := uint64(binary.LittleEndian.Uint32(b))
+	if first64 == 0 || first64%OffsetSize != 0 || first64 > uint64(len(b)) {
+		return nil, errorf("bad first list offset %d (list of %d bytes)", first64, len(b))
 	}
+	first := int(first64)
 	n := first / OffsetSize
 	elems := make([][]byte, n)
 	prev := first
 	for i := 1; i <= n; i++ {
 		end := len(b)
 		if i < n {
-			end = int(binary.LittleEndian.Uint32(b[i*OffsetSize:]))
+			end64 := uint64(binary.LittleEndian.Uint32(b[i*OffsetSize:]))
+			if end64 > uint64(len(b)) {
+				return nil, errorf("list offset %d past end %d", end64, len(b))
+			}
+			end = int(end64)
 			if end < prev {
 				return nil, errorf("list offset %d decreases (previous %d)", end, prev)
-			}
-			if end > len(b) {
-				return nil, errorf("list offset %d past end %d", end, len(b))
 			}
 		}
 		elems[i-1] = b[prev:end]
@@ -95,6 +100,9 @@ func VariableList(b []byte) ([][]byte, error) {
 // FixedList splits a list of fixed-size elements; its length must be a
 // multiple of elemSize.
 func FixedList(b []byte, elemSize int) ([][]byte, error) {
+	if elemSize <= 0 {
+		return nil, errorf("element size %d must be positive", elemSize)
+	}
 	if len(b)%elemSize != 0 {
 		return nil, errorf("list of %d bytes is not a multiple of element size %d", len(b), elemSize)
 	}
