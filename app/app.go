@@ -83,12 +83,24 @@ type Application interface {
 	MaxPayloadSize() int
 }
 
+// FeeOutOfRangeError refuses every op of a frame whose fee exponent is above
+// protocol.MaxFeeExponent: its linear value does not fit in 256 bits, so no
+// balance can be said to cover it (docs/protocol-decisions.md).
+type FeeOutOfRangeError struct{ Fee uint16 }
+
+func (e *FeeOutOfRangeError) Error() string {
+	return fmt.Sprintf("fee exponent %d above maximum %d", e.Fee, protocol.MaxFeeExponent)
+}
+
 // Validate is the full validation of a user op, in protocol order: the
 // max-fee guard, then the application's own checks. Ingress, the lane and
 // the scheduler all call it.
 func Validate(a Application, ctx UserOpContext, op protocol.UserOp) error {
 	if op.MaxFee < ctx.FeePrice {
 		return &MaxFeeBelowFeeError{MaxFee: op.MaxFee, Fee: ctx.FeePrice}
+	}
+	if ctx.FeePrice > protocol.MaxFeeExponent {
+		return &FeeOutOfRangeError{Fee: ctx.FeePrice}
 	}
 	return a.ValidateUserOp(ctx, op)
 }

@@ -141,6 +141,10 @@ func (w *Wallet) MaxPayloadSize() int { return MaxPayloadSize }
 // undecodable data is valid and pays its fee. The max-fee guard is
 // app.Validate's, not the application's. Nothing is mutated.
 func (w *Wallet) ValidateUserOp(ctx app.UserOpContext, op protocol.UserOp) error {
+	if ctx.FeePrice > protocol.MaxFeeExponent {
+		// Even a balance of 2^256−1 does not cover an out-of-range fee.
+		return &app.FeeOutOfRangeError{Fee: ctx.FeePrice}
+	}
 	_, err := w.validate(ctx.Sender, op.Nonce, protocol.FeeToLinearSaturating(ctx.FeePrice))
 	return err
 }
@@ -180,10 +184,10 @@ func (w *Wallet) validate(sender common.Address, nonce uint32, fee *uint256.Int)
 // scheduler skips it; a half-applied op (a negative balance, a wrapped nonce)
 // would be far worse.
 func (w *Wallet) ApplyUserOp(ctx app.UserOpContext, op protocol.UserOp) []app.Output {
-	fee := protocol.FeeToLinearSaturating(ctx.FeePrice)
-	if _, err := w.validate(ctx.Sender, op.Nonce, fee); err != nil {
+	if w.ValidateUserOp(ctx, op) != nil {
 		return nil
 	}
+	fee := protocol.FeeToLinearSaturating(ctx.FeePrice)
 	// The fee move is covered (validated above) and its credit cannot
 	// overflow (total-supply invariant); if it somehow could not happen the
 	// op is skipped as a whole rather than executed without its fee.

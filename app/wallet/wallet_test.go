@@ -208,9 +208,9 @@ func TestValidateUserOp(t *testing.T) {
 			}},
 		{name: "unknown account at fee 0", sender: common.Address{0xca}, nonce: 0, fee: 0,
 			wantErr: "insufficient balance for fee: required 1, available 0"},
-		{name: "fee exponent out of range saturates", sender: alice, nonce: 2, maxFee: math.MaxUint16,
+		{name: "fee exponent out of range is never covered", sender: alice, nonce: 2, maxFee: math.MaxUint16,
 			fee:     protocol.MaxFeeExponent + 1,
-			wantErr: "insufficient balance for fee: required " + maxUint256Dec + ", available 999996"},
+			wantErr: "fee exponent 17102 above maximum 17101"},
 	}
 	// alice: 1,000,000 deposited, two ops at fee 1 (2 units each) executed.
 	w := funded(t, alice, u256(1_000_000), bob, u256(57815))
