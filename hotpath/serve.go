@@ -1,0 +1,343 @@
+package hotpath
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/holiman/uint256"
+
+	"github.com/cartesi/sequencer/app"
+	"github.com/cartesi/sequencer/feed"
+	"github.com/cartesi/sequencer/protocol"
+	"github.com/cartesi/sequencer/store"
+)
+
+// serve is the lane's main loop while it holds the writer lock.
+func (l *Lane) serve(ctx context.Context) error {
+	l.setStatus(func(s *Status) { s.Reason = "" })
+	if err := l.maintain(ctx); err != nil {
+		return err
+	}
+	tick := time.NewTicker(pollInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return l.drain(context.WithoutCancel(ctx))
+		case req := <-l.intake:
+			if !l.intakeOpen.Load() {
+				req.reply <- reply{err: ErrUnavailable}
+				continue
+			}
+			if err := l.processChunk(ctx, l.collect(req)); err != nil {
+				return err
+			}
+		case <-tick.C:
+			if err := l.maintain(ctx); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// collect gathers up to ChunkSize queued requests without waiting.
+func (l *Lane) collect(first *request) []*request {
+	chunk := make([]*request, 1, ChunkSize)
+	chunk[0] = first
+	for len(chunk) < ChunkSize {
+		select {
+		case req := <-l.intake:
+			chunk = append(chunk, req)
+		default:
+			return chunk
+		}
+	}
+	return chunk
+}
+
+// drain is the first phase of shutdown: close intake, then commit and answer
+// everything already queued.
+func (l *Lane) drain(ctx context.Context) error {
+	l.closeIntake("shutting down")
+	ctx, cancel := context.WithTimeout(ctx, drainTimeout)
+	defer cancel()
+	for {
+		select {
+		case req := <-l.intake:
+			if err := l.processChunk(ctx, l.collect(req)); err != nil {
+				l.rejectQueued(ErrUnavailable)
+				return err
+			}
+		default:
+			l.log.Info("lane drained")
+			return nil
+		}
+	}
+}
+
+// pendingOp is an op executed in memory, waiting for its commit.
+type pendingOp struct {
+	req   *request
+	entry feed.Entry
+}
+
+// processChunk executes a chunk against the live state, commits the
+// included ops in one transaction (sealing the batch in the same
+// transaction when it reaches its size target), and only then answers. A
+// failed commit answers no one with success and ends the session, which
+// rebuilds the state from the database.
+func (l *Lane) processChunk(ctx context.Context, chunk []*request) error {
+	for len(chunk) > 0 {
+		start := time.Now()
+		var (
+			included []pendingOp
+			rows     []store.NewUserOp
+			full     bool
+		)
+		tip := &l.st.tip
+		l.mu.Lock()
+		i := 0
+		for ; i < len(chunk) && !full; i++ {
+			req := chunk[i]
+			op := req.op
+			uctx := app.UserOpContext{Sender: op.Sender, FeePrice: tip.FrameFee, SafeBlock: tip.FrameSafeBlock}
+			if err := app.Validate(l.app, uctx, op.UserOp); err != nil {
+				req.reply <- reply{err: &RejectedError{Reason: err}}
+				l.metrics.rejected.Inc()
+				continue
+			}
+			l.app.ApplyUserOp(uctx, op.UserOp)
+			offset := l.st.nextOffset + uint64(len(rows))
+			rows = append(rows, store.NewUserOp{Offset: offset, BatchID: tip.BatchID, FramePosition: tip.FramePosition,
+				Sender: op.Sender, Nonce: op.UserOp.Nonce, MaxFee: op.UserOp.MaxFee, Data: op.UserOp.Data,
+				Signature: op.Signature[:], ReceivedAt: op.ReceivedAt})
+			included = append(included, pendingOp{req: req, entry: feed.Entry{Offset: offset, Kind: feed.KindUserOp,
+				Sender: op.Sender, BatchNonce: tip.Nonce, Nonce: op.UserOp.Nonce, Fee: tip.FrameFee,
+				Data: op.UserOp.Data, SafeBlock: tip.FrameSafeBlock}})
+			full = l.batchFull(tip.OpCount + len(rows))
+		}
+		l.mu.Unlock()
+		chunk = chunk[i:]
+		if len(rows) == 0 {
+			continue
+		}
+		w := store.Write{Ops: rows}
+		if full {
+			l.addSeal(&w, l.st.nextOffset+uint64(len(rows))-1)
+		}
+		res, err := l.st.store.Apply(ctx, w)
+		if err != nil {
+			for _, p := range included {
+				p.req.reply <- reply{err: fmt.Errorf("commit failed: %w", err)}
+			}
+			for _, req := range chunk {
+				req.reply <- reply{err: ErrUnavailable}
+			}
+			return err
+		}
+		l.metrics.commitSeconds.Observe(time.Since(start).Seconds())
+		l.metrics.chunkSize.Observe(float64(len(rows)))
+		l.st.nextOffset += uint64(len(rows))
+		tip.OpCount += len(rows)
+		entries := make([]feed.Entry, len(included))
+		for k, p := range included {
+			entries[k] = p.entry
+			p.req.reply <- reply{receipt: Receipt{Sender: p.entry.Sender, Nonce: p.entry.Nonce, Offset: p.entry.Offset, Fee: p.entry.Fee}}
+		}
+		l.deps.Hub.Publish(entries)
+		l.setStatus(func(s *Status) { s.Head = entries[len(entries)-1].Offset })
+		if full {
+			l.afterSeal(res, w)
+		}
+	}
+	return nil
+}
+
+// batchFull reports whether a batch of opCount ops has reached the size
+// target: op_count × (65 + 4 + 2 + max_payload) ≥ fee_to_linear(target).
+func (l *Lane) batchFull(opCount int) bool {
+	worst := uint256.NewInt(uint64(opCount) * uint64(worstCaseOpFixed+l.maxPayload))
+	return !worst.Lt(l.st.sizeLimit)
+}
+
+// addSeal adds to w the seal of the tip (snapshot of the current state, which
+// includes everything up to lastOffset) and the opening of the next batch with
+// its first frame at the same safe block.
+func (l *Lane) addSeal(w *store.Write, lastOffset uint64) {
+	tip := l.st.tip
+	l.mu.RLock()
+	snapshot := l.app.Snapshot()
+	l.mu.RUnlock()
+	w.Seal = &store.Seal{BatchID: tip.BatchID, Snapshot: snapshot, L2TxIndex: lastOffset}
+	w.Batch = &store.NewBatch{ParentID: tip.BatchID, Nonce: tip.Nonce + 1, Generation: l.st.generation}
+	w.Frame = &store.NewFrame{Position: 0, SafeBlock: tip.FrameSafeBlock, Fee: l.sampleFee()}
+}
+
+func (l *Lane) afterSeal(res store.WriteResult, w store.Write) {
+	old := l.st.tip
+	l.metrics.batchesSealed.Inc()
+	l.log.Info("sealed batch", "nonce", old.Nonce, "ops", old.OpCount, "bytes", res.SealedBytes,
+		"hash", res.SealedHash, "l2_tx_index", w.Seal.L2TxIndex)
+	l.setTip(store.Tip{BatchID: res.NewBatchID, Nonce: w.Batch.Nonce, CreatedAt: l.now(),
+		FirstSafeBlock: w.Frame.SafeBlock, FramePosition: 0, FrameSafeBlock: w.Frame.SafeBlock, FrameFee: w.Frame.Fee})
+}
+
+// maintain runs between chunks: it follows the control row (recovery fence,
+// divergence), sets intake from the danger detector, opens a frame when the
+// safe head has advanced enough, and seals a batch that is too old.
+func (l *Lane) maintain(ctx context.Context) error {
+	ls := l.st.store
+	ctl, err := ls.Control(ctx)
+	if err != nil {
+		return err
+	}
+	if ctl.Divergence != "" {
+		return fmt.Errorf("%w: canonical divergence recorded: %s", ErrTerminal, ctl.Divergence)
+	}
+	if ctl.Recovering() {
+		return errFenced
+	}
+	if ctl.Generation != l.st.generation {
+		return fmt.Errorf("recovery generation moved from %d to %d: rebuilding", l.st.generation, ctl.Generation)
+	}
+	if ctl.BatchSubmitter != nil {
+		l.st.submitter = *ctl.BatchSubmitter
+	}
+	if l.now().Sub(l.st.policyReadAt) >= policyReadInterval {
+		p, err := ls.Policy(ctx)
+		if err != nil {
+			return err
+		}
+		l.setPolicy(p)
+	}
+
+	danger := l.Danger()
+	if danger == DangerDivergence {
+		return fmt.Errorf("%w: danger detector reports canonical divergence", ErrTerminal)
+	}
+	if danger != DangerSafe {
+		l.closeIntake("danger: " + string(danger))
+	} else {
+		l.openIntake()
+	}
+
+	head, err := ls.SafeHead(ctx)
+	if err != nil {
+		return err
+	}
+	tip := l.st.tip
+	if head.Known && head.Block >= tip.FrameSafeBlock+protocol.FrameClockInterval {
+		if err := l.rotateFrame(ctx, head.Block); err != nil {
+			return err
+		}
+	}
+	if l.cfg.MaxBatchOpen > 0 && l.now().Sub(l.st.tip.CreatedAt) >= l.cfg.MaxBatchOpen {
+		if err := l.sealByAge(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rotateFrame opens a frame at the new safe head with a fresh fee and drains
+// the direct inputs up to it, in one transaction.
+func (l *Lane) rotateFrame(ctx context.Context, safeBlock uint64) error {
+	tip := &l.st.tip
+	fee := l.sampleFee()
+	entries, frame, err := l.drainInto(ctx, tip.BatchID, tip.FramePosition+1, tip.Nonce, safeBlock, fee)
+	if err != nil {
+		return err
+	}
+	if _, err := l.st.store.Apply(ctx, store.Write{Frame: frame}); err != nil {
+		return err
+	}
+	l.commitDrained(entries)
+	tip.FramePosition, tip.FrameSafeBlock, tip.FrameFee = frame.Position, safeBlock, fee
+	l.setTip(*tip)
+	l.metrics.framesOpened.Inc()
+	l.log.Debug("opened frame", "batch_nonce", tip.Nonce, "position", frame.Position, "safe_block", safeBlock,
+		"fee", fee, "drained", len(entries))
+	return nil
+}
+
+// sealByAge closes the tip because it has been open too long, even if it is
+// empty: an aging open batch would otherwise drift into danger.
+func (l *Lane) sealByAge(ctx context.Context) error {
+	var w store.Write
+	l.addSeal(&w, l.st.nextOffset-1)
+	res, err := l.st.store.Apply(ctx, w)
+	if err != nil {
+		return err
+	}
+	l.afterSeal(res, w)
+	return nil
+}
+
+func (l *Lane) openIntake() {
+	if !l.intakeOpen.Swap(true) {
+		l.log.Info("intake open")
+		l.setStatus(func(s *Status) { s.Reason = "" })
+	}
+}
+
+func (l *Lane) closeIntake(reason string) {
+	if l.intakeOpen.Swap(false) {
+		l.log.Warn("intake closed", "reason", reason)
+	}
+	l.setStatus(func(s *Status) { s.Reason = reason })
+	l.rejectQueued(ErrUnavailable)
+}
+
+// rejectQueued answers every queued request with err.
+func (l *Lane) rejectQueued(err error) {
+	for {
+		select {
+		case req := <-l.intake:
+			req.reply <- reply{err: err}
+		default:
+			return
+		}
+	}
+}
+
+// runDetector classifies danger every dangerInterval until ctx ends.
+func (l *Lane) runDetector(ctx context.Context) {
+	interval := l.cfg.DangerInterval
+	if interval <= 0 {
+		interval = dangerInterval
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		l.detectOnce(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (l *Lane) detectOnce(ctx context.Context) {
+	v, err := store.ReadDangerView(ctx, l.deps.Pool)
+	if err != nil {
+		if ctx.Err() == nil {
+			l.log.Warn("danger detector cannot read the database", "err", err)
+		}
+		return
+	}
+	d := Classify(v, l.now(), l.cfg.Danger)
+	if prev := l.danger.Swap(d); prev != d {
+		l.log.Warn("danger state changed", "from", prev, "to", d)
+		if d != DangerSafe {
+			// Close at once rather than at the next maintenance tick.
+			l.intakeOpen.Store(false)
+		}
+	}
+	l.metrics.setDanger(d)
+}
+
+// IsTerminal reports whether err means the process must exit 30.
+func IsTerminal(err error) bool { return errors.Is(err, ErrTerminal) }
