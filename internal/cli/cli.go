@@ -51,6 +51,8 @@ func commands() []command {
 		{"tx sign", "sign a user op and print the JSON body of POST /tx", runTxSign},
 		{"batch decode", "decode a batch payload (hex on stdin) to JSON", runBatchDecode},
 		{"fee linear", "print fee_to_linear(N) in decimal", runFeeLinear},
+		{"serve", "run the API, the feed and the inclusion lane (env SEQ_*)", runServe},
+		{"migrate", "apply the database schema and exit", runMigrate},
 		{"dev", "run the whole stack locally (not built yet)", runDev},
 	}
 }
@@ -84,6 +86,10 @@ func exitCode(stdio Stdio, path string, err error) int {
 		return ExitOK
 	}
 	fmt.Fprintf(stdio.Err, "sequencer %s: %s\n", path, oneLine(err.Error()))
+	var ee exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
 	var ue usageError
 	if errors.As(err, &ue) {
 		return ExitUsage
