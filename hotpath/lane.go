@@ -320,7 +320,7 @@ func (l *Lane) session(ctx context.Context) error {
 		}
 	}
 	l.log.Info("writer lock acquired: this process runs the inclusion lane")
-	l.setStatus(func(s *Status) { s.Role = RoleActive; s.Reason = "rebuilding state" })
+	l.setStatus(func(s *Status) { s.Role = RoleStarting; s.Reason = "rebuilding state" })
 
 	ctl, err := ls.RecordIdentity(ctx, l.cfg.ChainID, l.cfg.App, l.cfg.BatchSubmitter)
 	if err != nil {
@@ -338,6 +338,9 @@ func (l *Lane) session(ctx context.Context) error {
 	if err := l.rebuild(ctx); err != nil {
 		return err
 	}
+	// Active only now: the hub's head is set, so feed catch-ups that start
+	// from here see the whole history.
+	l.setStatus(func(s *Status) { s.Role = RoleActive })
 	return l.serve(ctx)
 }
 

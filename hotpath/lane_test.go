@@ -169,14 +169,17 @@ func smallBatches(ctx context.Context, pool *pgxpool.Pool) {
 func TestLaneWaitsForSafeHeadThenOpensRootBatch(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	require.ErrorIs(t, submitErr(e.submit(e.op(0, 0, 1, e.addr(1)))), hotpath.ErrUnavailable)
-	require.Eventually(t, func() bool { return e.lane.Status().Role == hotpath.RoleActive }, 5*time.Second, 10*time.Millisecond)
-	require.Contains(t, e.lane.Status().Reason, "safe head")
+	require.Eventually(t, func() bool {
+		st := e.lane.Status()
+		return st.Role == hotpath.RoleStarting && st.Reason == "waiting for the worker to record an L1 safe head"
+	}, 5*time.Second, 10*time.Millisecond)
 
 	e.deposit(0, 1_000_000, 3)
 	e.deposit(1, 5, 9) // beyond the first frame's safe block: waits for a later frame
 	e.advance(4)
 	require.NoError(t, e.l1.SetBatchSubmitter(context.Background(), submitter))
 	e.waitIntake(true)
+	require.Equal(t, hotpath.RoleActive, e.lane.Status().Role)
 
 	r, err := e.submit(e.op(0, 0, 1000, e.addr(1)))
 	require.NoError(t, err)

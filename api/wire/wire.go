@@ -95,3 +95,24 @@ func nonNil(b []byte) []byte {
 	}
 	return b
 }
+
+// FeedEntry is one message of the WebSocket replay feed
+// (GET /ws/subscribe), for clients to decode. Kind is "user_op" or
+// "direct_input"; the fields of the other kind are absent (zero).
+type FeedEntry struct {
+	Kind       string `json:"kind"`
+	Offset     uint64 `json:"offset"`
+	Sender     string `json:"sender"` // EIP-55
+	BatchNonce uint64 `json:"batch_nonce"`
+
+	// user_op
+	Nonce     uint32        `json:"nonce"`
+	Fee       uint16        `json:"fee"`
+	Data      hexutil.Bytes `json:"data"`
+	SafeBlock uint64        `json:"safe_block"`
+
+	// direct_input
+	Payload     hexutil.Bytes `json:"payload"`
+	BlockNumber uint64        `json:"block_number"`
+	InputIndex  uint64        `json:"input_index"`
+}

@@ -1,0 +1,376 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	fws "github.com/fasthttp/websocket"
+	"github.com/gofiber/contrib/websocket"
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/cartesi/sequencer/feed"
+	"github.com/cartesi/sequencer/hotpath"
+)
+
+// WebSocket close codes the feed uses besides the standard ones.
+const (
+	// CloseHistoryRewound closes live subscribers when recovery invalidated
+	// entries they may have received.
+	CloseHistoryRewound = 4001
+)
+
+const (
+	localFromOffset = "feed.from_offset"
+	localSlot       = "feed.slot"
+	// slotClaimTimeout releases a reserved subscriber slot whose upgraded
+	// connection never started (fasthttp may drop a hijack).
+	slotClaimTimeout = 10 * time.Second
+)
+
+// feedSlot is one reserved subscriber slot, handed from the pre-upgrade
+// handler to the connection handler. Exactly one of claim and expire wins.
+type feedSlot struct {
+	s     *Server
+	state atomic.Int32 // 0 reserved, 1 claimed, 2 released
+	timer *time.Timer
+}
+
+func (s *Server) reserveSlot() bool {
+	for {
+		n := s.subscribers.Load()
+		if n >= MaxSubscribers {
+			return false
+		}
+		if s.subscribers.CompareAndSwap(n, n+1) {
+			return true
+		}
+	}
+}
+
+func (s *Server) releaseSlot() { s.subscribers.Add(-1) }
+
+func (s *Server) newSlot() *feedSlot {
+	sl := &feedSlot{s: s}
+	sl.timer = time.AfterFunc(slotClaimTimeout, sl.expire)
+	return sl
+}
+
+// claim takes the slot for the connection; false if it already expired.
+func (sl *feedSlot) claim() bool {
+	if sl.state.CompareAndSwap(0, 1) {
+		sl.timer.Stop()
+		return true
+	}
+	return false
+}
+
+// expire releases a slot nobody claimed. Idempotent.
+func (sl *feedSlot) expire() {
+	if sl.state.CompareAndSwap(0, 2) {
+		sl.timer.Stop()
+		sl.s.releaseSlot()
+	}
+}
+
+// wsPrecheck refuses a subscription before the upgrade, in order: not a
+// WebSocket upgrade (400), bad from_offset (400), lane not active (503),
+// too many subscribers (429), from_offset invalidated by a recovery (409
+// HISTORY_REWOUND).
+func (s *Server) wsPrecheck(c *fiber.Ctx) error {
+	if !websocket.IsWebSocketUpgrade(c) {
+		return badRequest("WebSocket upgrade required")
+	}
+	var from uint64
+	if raw := c.Query("from_offset"); raw != "" {
+		v, err := strconv.ParseUint(raw, 10, 64)
+		if err != nil {
+			return badRequest("from_offset must be an unsigned 64-bit integer")
+		}
+		from = v
+	}
+	if st := s.deps.Lane.Status(); st.Role != hotpath.RoleActive {
+		return newError(fiber.StatusServiceUnavailable, CodeUnavailable, "feed unavailable: lane is "+string(st.Role))
+	}
+	if !s.reserveSlot() {
+		return newError(fiber.StatusTooManyRequests, CodeOverloaded, fmt.Sprintf("too many subscribers (max %d)", MaxSubscribers))
+	}
+	if from > 0 {
+		invalidated, lastValid, err := s.deps.Feed.OffsetState(c.UserContext(), from)
+		if err != nil {
+			s.releaseSlot()
+			return fmt.Errorf("check from_offset: %w", err)
+		}
+		if invalidated {
+			s.releaseSlot()
+			return newError(fiber.StatusConflict, CodeHistoryRewound,
+				fmt.Sprintf("history rewound: offset %d was invalidated by a recovery; last_valid_offset=%d", from, lastValid))
+		}
+	}
+	slot := s.newSlot()
+	c.Locals(localFromOffset, from)
+	c.Locals(localSlot, slot)
+	if err := c.Next(); err != nil {
+		slot.expire() // the upgrade failed: no connection will claim it
+		return err
+	}
+	return nil
+}
+
+func (s *Server) wsHandler() fiber.Handler {
+	return websocket.New(s.serveFeed, websocket.Config{
+		ReadBufferSize:  4096,
+		WriteBufferSize: 4096,
+		RecoverHandler: func(conn *websocket.Conn) {
+			if r := recover(); r != nil {
+				s.log.Error("feed handler panicked", "panic", r)
+			}
+		},
+	})
+}
+
+// feedConn is one subscriber's connection. Only its own goroutine writes
+// data frames; the reader goroutine only answers control frames (which
+// fasthttp/websocket allows concurrently).
+type feedConn struct {
+	s        *Server
+	conn     *fws.Conn
+	log      *slog.Logger
+	readDone chan struct{}
+	buf      []byte
+}
+
+func (s *Server) serveFeed(conn *websocket.Conn) {
+	from, _ := conn.Locals(localFromOffset).(uint64)
+	slot, _ := conn.Locals(localSlot).(*feedSlot)
+	// The wrapper conn goes back to contrib's pool when this returns: keep
+	// the library's connection, and stop the reader before returning.
+	fc := &feedConn{
+		s:        s,
+		conn:     conn.Conn,
+		log:      s.log.With("remote", conn.RemoteAddr().String(), "from_offset", from),
+		readDone: make(chan struct{}),
+	}
+	go fc.readLoop()
+	defer func() {
+		_ = fc.conn.NetConn().Close() // unblocks the reader; fasthttp closes it again
+		<-fc.readDone
+	}()
+	if slot == nil || !slot.claim() {
+		// The slot expired before the connection started: admit again.
+		if !s.reserveSlot() {
+			fc.close(fws.ClosePolicyViolation, "too many subscribers")
+			return
+		}
+	}
+	defer s.releaseSlot()
+	if !s.feeds.enter() {
+		fc.close(fws.CloseGoingAway, "server shutting down")
+		return
+	}
+	defer s.feeds.exit()
+	s.metrics.subscribers.Inc()
+	defer s.metrics.subscribers.Dec()
+	fc.log.Debug("feed subscriber connected")
+	fc.run(from)
+}
+
+// readLoop discards inbound messages (≤ WSReadLimit), lets the library answer
+// pings and close frames, and drops a peer silent for two ping intervals.
+func (fc *feedConn) readLoop() {
+	defer close(fc.readDone)
+	idle := 2*fc.s.cfg.WSPingInterval + fc.s.cfg.WSWriteTimeout
+	fc.conn.SetReadLimit(WSReadLimit)
+	_ = fc.conn.SetReadDeadline(time.Now().Add(idle))
+	fc.conn.SetPongHandler(func(string) error {
+		return fc.conn.SetReadDeadline(time.Now().Add(idle))
+	})
+	for {
+		_, r, err := fc.conn.NextReader()
+		if err != nil {
+			return
+		}
+		if _, err := io.Copy(io.Discard, r); err != nil {
+			return
+		}
+		_ = fc.conn.SetReadDeadline(time.Now().Add(idle))
+	}
+}
+
+// run streams the catch-up from the database and then the live tail.
+func (fc *feedConn) run(from uint64) {
+	s := fc.s
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		select {
+		case <-s.stopping:
+		case <-fc.readDone:
+		case <-ctx.Done():
+		}
+		cancel()
+	}()
+
+	n, err := s.deps.Feed.CountAfter(ctx, from, MaxCatchUp)
+	if err != nil {
+		fc.fail(ctx, "count catch-up", err)
+		return
+	}
+	if n > MaxCatchUp {
+		fc.close(fws.ClosePolicyViolation, fmt.Sprintf("catch-up window exceeded: live_start_offset=%d", s.deps.Hub.Head()))
+		return
+	}
+
+	// Subscribe first, then read the database up to the subscription's
+	// head: together they miss nothing, and the live loop drops what the
+	// catch-up already sent.
+	sub, head := s.deps.Hub.Subscribe(s.cfg.SubscriberBuffer)
+	defer sub.Close()
+	last := from
+	for last < head {
+		entries, err := s.deps.Feed.Entries(ctx, last, s.cfg.CatchUpPage)
+		if err != nil {
+			fc.fail(ctx, "read catch-up", err)
+			return
+		}
+		progressed := false
+		for _, e := range entries {
+			if e.Offset > head {
+				break
+			}
+			if err := fc.writeEntry(e); err != nil {
+				return
+			}
+			last, progressed = e.Offset, true
+		}
+		if !progressed || len(entries) < s.cfg.CatchUpPage {
+			break
+		}
+	}
+
+	ping := time.NewTicker(s.cfg.WSPingInterval)
+	defer ping.Stop()
+	for {
+		select {
+		case ev, ok := <-sub.C:
+			if !ok {
+				if sub.Overflowed() {
+					fc.log.Info("feed subscriber too slow: closing")
+					fc.close(fws.ClosePolicyViolation, "slow consumer")
+				} else {
+					fc.close(fws.CloseGoingAway, "feed closed")
+				}
+				return
+			}
+			if ev.Rewound {
+				fc.close(CloseHistoryRewound, fmt.Sprintf("history rewound: last_valid_offset=%d", ev.LastValidOffset))
+				return
+			}
+			for _, e := range ev.Entries {
+				if e.Offset <= last {
+					continue
+				}
+				if err := fc.writeEntry(e); err != nil {
+					return
+				}
+				last = e.Offset
+			}
+		case <-ping.C:
+			if err := fc.conn.WriteControl(fws.PingMessage, nil, time.Now().Add(pingTimeout)); err != nil {
+				return
+			}
+		case <-fc.readDone:
+			return
+		case <-s.stopping:
+			fc.close(fws.CloseGoingAway, "server shutting down")
+			return
+		}
+	}
+}
+
+// fail ends the connection after a database error: quietly if the
+// connection or the server is going away, else with 1011.
+func (fc *feedConn) fail(ctx context.Context, what string, err error) {
+	select {
+	case <-fc.s.stopping:
+		fc.close(fws.CloseGoingAway, "server shutting down")
+		return
+	case <-fc.readDone:
+		return
+	default:
+	}
+	if ctx.Err() == nil || !errors.Is(err, context.Canceled) {
+		fc.log.Error("feed "+what+" failed", "err", err)
+	}
+	fc.close(fws.CloseInternalServerErr, "internal error")
+}
+
+func (fc *feedConn) writeEntry(e feed.Entry) error {
+	fc.buf = appendEntryJSON(fc.buf[:0], e)
+	_ = fc.conn.SetWriteDeadline(time.Now().Add(fc.s.cfg.WSWriteTimeout))
+	return fc.conn.WriteMessage(fws.TextMessage, fc.buf)
+}
+
+// close sends a close frame and waits briefly for the peer's reply (closing
+// the socket with unread input could reset it before the peer reads the
+// close frame).
+func (fc *feedConn) close(code int, reason string) {
+	msg := fws.FormatCloseMessage(code, reason)
+	if err := fc.conn.WriteControl(fws.CloseMessage, msg, time.Now().Add(fc.s.cfg.WSWriteTimeout)); err != nil {
+		return
+	}
+	t := time.NewTimer(closeGrace)
+	defer t.Stop()
+	select {
+	case <-fc.readDone:
+	case <-t.C:
+	}
+}
+
+// appendEntryJSON appends the feed's JSON form of e (service.md §3):
+// addresses EIP-55, bytes 0x hex.
+func appendEntryJSON(b []byte, e feed.Entry) []byte {
+	switch e.Kind {
+	case feed.KindDirectInput:
+		b = append(b, `{"kind":"direct_input","offset":`...)
+		b = strconv.AppendUint(b, e.Offset, 10)
+		b = append(b, `,"sender":"`...)
+		b = append(b, e.Sender.Hex()...)
+		b = append(b, `","payload":"`...)
+		b = appendHex(b, e.Payload)
+		b = append(b, `","block_number":`...)
+		b = strconv.AppendUint(b, e.BlockNumber, 10)
+		b = append(b, `,"input_index":`...)
+		b = strconv.AppendUint(b, e.InputIndex, 10)
+	default:
+		b = append(b, `{"kind":"user_op","offset":`...)
+		b = strconv.AppendUint(b, e.Offset, 10)
+		b = append(b, `,"sender":"`...)
+		b = append(b, e.Sender.Hex()...)
+		b = append(b, `","nonce":`...)
+		b = strconv.AppendUint(b, uint64(e.Nonce), 10)
+		b = append(b, `,"fee":`...)
+		b = strconv.AppendUint(b, uint64(e.Fee), 10)
+		b = append(b, `,"data":"`...)
+		b = appendHex(b, e.Data)
+		b = append(b, `","safe_block":`...)
+		b = strconv.AppendUint(b, e.SafeBlock, 10)
+	}
+	b = append(b, `,"batch_nonce":`...)
+	b = strconv.AppendUint(b, e.BatchNonce, 10)
+	return append(b, '}')
+}
+
+func appendHex(b, data []byte) []byte {
+	const digits = "0123456789abcdef"
+	b = append(b, '0', 'x')
+	for _, c := range data {
+		b = append(b, digits[c>>4], digits[c&0x0f])
+	}
+	return b
+}
