@@ -13,13 +13,18 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/holiman/uint256"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/require"
 
 	"github.com/cartesi/sequencer/api"
+	"github.com/cartesi/sequencer/app"
+	"github.com/cartesi/sequencer/app/wallet"
 	"github.com/cartesi/sequencer/feed"
 	"github.com/cartesi/sequencer/hotpath"
+	"github.com/cartesi/sequencer/internal/l1rows"
 	"github.com/cartesi/sequencer/internal/pgtest"
 	"github.com/cartesi/sequencer/migrations"
 	"github.com/cartesi/sequencer/protocol"
@@ -48,12 +53,50 @@ func newTestDB(t *testing.T) testDB {
 	return testDB{URL: url, Pool: pool, Hub: feed.NewHub(0)}
 }
 
-// newTestLane is the lane the lane-agnostic tests (POST /tx validation and
-// success, GET /fee, /nonce) run against. For now an in-test fake; it is the
-// one place to swap in the real inclusion lane.
+// Real-lane fixtures: the wallet's addresses and the funded test keys.
+var (
+	testPortal    = common.HexToAddress("0x00000000000000000000000000000000000000a1")
+	testToken     = common.HexToAddress("0x00000000000000000000000000000000000000b2")
+	testRecipient = common.HexToAddress("0x00000000000000000000000000000000000000c3")
+	testSubmitter = common.HexToAddress("0x5e00000000000000000000000000000000000001")
+	// fundedKeys are deposited into the real lane's wallet.
+	fundedKeys = []string{
+		"b71c71a67e1177ad4e901695e1b4b9ee17ae16c6668d313eac2f96dbcda3f291",
+		"8a1f9a8f95be41cd7ccb6168179afb4504aefe388d1e14474d32c45c72ce7b7a",
+	}
+)
+
+// newTestLane is the real inclusion lane over db with the reference wallet:
+// the funded keys get deposits, the L1 safe head is recorded, and the lane
+// runs until the test ends. It returns once intake is open.
 func newTestLane(t *testing.T, db testDB) api.Lane {
 	t.Helper()
-	return newFakeLane()
+	ctx := context.Background()
+	l1, err := l1rows.New(ctx, db.Pool)
+	require.NoError(t, err)
+	for _, hex := range fundedKeys {
+		addr := crypto.PubkeyToAddress(mustKey(t, hex).PublicKey)
+		_, err := l1.Append(ctx, l1rows.Input{Sender: testPortal, Block: 1,
+			Payload: wallet.EncodeDeposit(testToken, addr, uint256.NewInt(1e18), nil)})
+		require.NoError(t, err)
+	}
+	require.NoError(t, l1.SetSafeHead(ctx, 2, time.Now(), time.Now()))
+	require.NoError(t, l1.SetBatchSubmitter(ctx, testSubmitter))
+	cfg := wallet.Config{Portal: testPortal, Token: testToken, FeeRecipient: testRecipient}
+	lane := hotpath.New(hotpath.Config{
+		DatabaseURL: db.URL, ChainID: testDomain.ChainID(), App: testDomain.VerifyingContract(), MaxBatchOpen: time.Hour,
+		Danger:         hotpath.DangerConfig{MarginBlocks: 300, ReadStaleBlocks: 600, SecondsPerBlock: 12},
+		DangerInterval: 50 * time.Millisecond,
+	}, hotpath.Deps{NewApp: func() app.Application { return wallet.New(cfg) }, Pool: db.Pool, Hub: db.Hub})
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- lane.Run(runCtx) }()
+	t.Cleanup(func() {
+		cancel()
+		require.NoError(t, <-done)
+	})
+	require.Eventually(t, func() bool { return lane.Status().IntakeOpen }, 10*time.Second, 10*time.Millisecond)
+	return lane
 }
 
 // fakeLane is a scriptable Lane, safe for concurrent use.

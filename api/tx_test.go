@@ -13,10 +13,12 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/holiman/uint256"
 	"github.com/stretchr/testify/require"
 
 	"github.com/cartesi/sequencer/api"
 	"github.com/cartesi/sequencer/api/wire"
+	"github.com/cartesi/sequencer/app/wallet"
 	"github.com/cartesi/sequencer/hotpath"
 	"github.com/cartesi/sequencer/protocol"
 )
@@ -28,11 +30,11 @@ func mustKey(t *testing.T, hex string) *ecdsa.PrivateKey {
 	return k
 }
 
-// testOpData is the data of an op the lane accepts from sender (the fake
-// lane accepts anything up to its maximum).
+// testOpData is a wallet transfer of 1 unit from a funded sender to the fee
+// recipient.
 func testOpData(t *testing.T, _ common.Address) []byte {
 	t.Helper()
-	return []byte{0x01, 0x02, 0x03}
+	return (&wallet.Transfer{Amount: uint256.NewInt(1), To: testRecipient}).Encode()
 }
 
 // txJSON assembles a POST /tx body from raw JSON fragments, so tests can
@@ -184,6 +186,33 @@ func TestPostTx(t *testing.T) {
 		next, err := lane.NextNonce(addr)
 		require.NoError(t, err)
 		require.Equal(t, op.Nonce+1, next)
+	})
+
+	// The same op again: the real lane refuses it with the wallet's reason.
+	t.Run("replay is rejected by the application", func(t *testing.T) {
+		res := do(t, http.MethodPost, ts.Public+"/tx", "application/json", txJSON(n, mf, data, sig, sender))
+		require.Equal(t, http.StatusUnprocessableEntity, res.Status, string(res.Body))
+		e := decodeError(t, res.Body)
+		require.Equal(t, api.CodeExecutionRejected, e.Code)
+		require.Equal(t, fmt.Sprintf("bad nonce: expected %d, got %d", op.Nonce+1, op.Nonce), e.Message)
+	})
+
+	t.Run("max fee below the frame fee is rejected", func(t *testing.T) {
+		low := protocol.UserOp{Nonce: op.Nonce + 1, MaxFee: lane.Quote().Fee - 1, Data: testOpData(t, addr)}
+		n, mf, data, sig, sender := signedParts(t, key, low)
+		res := do(t, http.MethodPost, ts.Public+"/tx", "application/json", txJSON(n, mf, data, sig, sender))
+		require.Equal(t, http.StatusUnprocessableEntity, res.Status, string(res.Body))
+		e := decodeError(t, res.Body)
+		require.Equal(t, api.CodeExecutionRejected, e.Code)
+		require.Equal(t, fmt.Sprintf("max fee %d below base fee %d", low.MaxFee, lane.Quote().Fee), e.Message)
+	})
+
+	t.Run("an unfunded sender cannot pay the fee", func(t *testing.T) {
+		poor := mustKey(t, "1111111111111111111111111111111111111111111111111111111111111111")
+		n, mf, data, sig, sender := signedParts(t, poor, protocol.UserOp{Nonce: 0, MaxFee: 2000, Data: testOpData(t, addr)})
+		res := do(t, http.MethodPost, ts.Public+"/tx", "application/json", txJSON(n, mf, data, sig, sender))
+		require.Equal(t, http.StatusUnprocessableEntity, res.Status, string(res.Body))
+		require.Equal(t, "insufficient balance for fee: required 38276, available 0", decodeError(t, res.Body).Message)
 	})
 }
 
