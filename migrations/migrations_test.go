@@ -63,8 +63,8 @@ func TestSchemaInvariants(t *testing.T) {
 	refuse(`DELETE FROM safe_inputs`)
 
 	must(`INSERT INTO batches (id, nonce, generation) VALUES (1, 0, 0)`)
-	refuse(`INSERT INTO batches (id, nonce, generation) VALUES (2, 0, 0)`)                 // second valid nonce 0 / tip
-	refuse(`INSERT INTO batches (id, parent_id, nonce, generation) VALUES (2, 1, 1, 0)`)   // parent not sealed
+	refuse(`INSERT INTO batches (id, nonce, generation) VALUES (2, 0, 0)`)               // second valid nonce 0 / tip
+	refuse(`INSERT INTO batches (id, parent_id, nonce, generation) VALUES (2, 1, 1, 0)`) // parent not sealed
 	must(`INSERT INTO frames (batch_id, position, safe_block, fee) VALUES (1, 0, 10, 1356)`)
 	refuse(`INSERT INTO frames (batch_id, position, safe_block, fee) VALUES (1, 2, 10, 1356)`) // gap
 	refuse(`INSERT INTO frames (batch_id, position, safe_block, fee) VALUES (1, 1, 9, 1356)`)  // safe block goes back
@@ -81,8 +81,8 @@ func TestSchemaInvariants(t *testing.T) {
 	refuse(`UPDATE batches SET sealed_at = now() WHERE id = 1`) // seal without payload
 	must(`UPDATE batches SET sealed_at = now(), payload = '\x00', payload_hash = $1 WHERE id = 1`, hash)
 	refuse(`UPDATE batches SET payload_hash = $1 WHERE id = 1`, append([]byte{1}, hash[1:]...)) // write-once
-	refuse(`INSERT INTO user_ops VALUES (6, 1, 0, $1, 2, 2000, '\x00', $2, now())`, addr, sig)     // sealed
-	refuse(`INSERT INTO frames (batch_id, position, safe_block, fee) VALUES (1, 1, 10, 1356)`)     // sealed
+	refuse(`INSERT INTO user_ops VALUES (6, 1, 0, $1, 2, 2000, '\x00', $2, now())`, addr, sig)  // sealed
+	refuse(`INSERT INTO frames (batch_id, position, safe_block, fee) VALUES (1, 1, 10, 1356)`)  // sealed
 	must(`INSERT INTO snapshots (batch_id, state, l2_tx_index) VALUES (1, '\x00', 5)`)
 
 	refuse(`INSERT INTO batches (id, parent_id, nonce, generation) VALUES (2, 1, 5, 0)`) // nonce ≠ parent + 1

@@ -54,6 +54,7 @@ func commands() []command {
 		{"serve", "run the API, the feed and the inclusion lane (env SEQ_*)", runServe},
 		{"migrate", "apply the database schema and exit", runMigrate},
 		{"dev", "run the whole stack locally (not built yet)", runDev},
+		{"bench", "load-generate against a local serve and print latency/throughput figures", runBench},
 	}
 }
 
