@@ -4,6 +4,7 @@
 
 GO          ?= go
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+WORKFLOWCHECK := go.temporal.io/sdk/contrib/tools/workflowcheck@v0.6.0
 FUZZTIME    ?= 30s
 BIN         := bin/sequencer
 
@@ -25,6 +26,7 @@ lint:
 	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
+	$(GO) run $(WORKFLOWCHECK) ./workflows/...
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

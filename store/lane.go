@@ -9,6 +9,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/cartesi/sequencer/protocol"
 )
@@ -116,18 +117,31 @@ func (s *LaneStore) Control(ctx context.Context) (Control, error) { return readC
 // known) the batch submitter address on first start, and checks them against
 // what is recorded afterwards. A mismatch is ErrIdentityMismatch. Idempotent.
 func (s *LaneStore) RecordIdentity(ctx context.Context, chainID uint64, app common.Address, submitter *common.Address) (Control, error) {
+	return RecordIdentity(ctx, s.conn, chainID, app, submitter)
+}
+
+// DB is what one-statement helpers need: a connection or a pool.
+type DB interface {
+	queryer
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
+// RecordIdentity is LaneStore.RecordIdentity on any connection or pool: the
+// worker records the same identity, with the batch submitter it derives from
+// its key.
+func RecordIdentity(ctx context.Context, db DB, chainID uint64, app common.Address, submitter *common.Address) (Control, error) {
 	var sub []byte
 	if submitter != nil {
 		sub = submitter.Bytes()
 	}
-	_, err := s.conn.Exec(ctx, `UPDATE control SET
+	_, err := db.Exec(ctx, `UPDATE control SET
 		chain_id = coalesce(chain_id, $1),
 		app_address = coalesce(app_address, $2),
 		batch_submitter_address = coalesce(batch_submitter_address, $3)`, int64(chainID), app.Bytes(), sub)
 	if err != nil {
 		return Control{}, fmt.Errorf("record identity: %w", err)
 	}
-	c, err := s.Control(ctx)
+	c, err := readControl(ctx, db)
 	if err != nil {
 		return c, err
 	}
