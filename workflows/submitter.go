@@ -153,6 +153,9 @@ func BatchSubmitter(ctx workflow.Context, in SubmitterInput) error {
 			if err := workflow.ExecuteActivity(sctx, ActivitySendBatch, req).Get(ctx, &sent); err != nil {
 				return err
 			}
+			if sent.Skipped {
+				break // the plan is stale: plan again
+			}
 			in.LastFees[key] = sent.Fees
 			status.InFlight = append(status.InFlight, InFlight{BatchNonce: b.BatchNonce, WalletNonce: b.WalletNonce,
 				TxHash: sent.TxHash, Fees: sent.Fees})

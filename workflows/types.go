@@ -93,6 +93,9 @@ type SendResult struct {
 	// AlreadyKnown: the node already had a transaction at this nonce (this
 	// one or an earlier attempt); it was not replaced.
 	AlreadyKnown bool
+	// Skipped: the batch is no longer the valid sealed batch with that nonce
+	// (a recovery replaced it since planning); nothing was sent.
+	Skipped bool
 }
 
 // AwaitRequest waits until the wallet nonce is consumed on L1 with the

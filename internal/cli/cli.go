@@ -52,6 +52,7 @@ func commands() []command {
 		{"batch decode", "decode a batch payload (hex on stdin) to JSON", runBatchDecode},
 		{"fee linear", "print fee_to_linear(N) in decimal", runFeeLinear},
 		{"serve", "run the API, the feed and the inclusion lane (env SEQ_*)", runServe},
+		{"worker", "run the Temporal worker: L1 observer, batch submitter, snapshots (env SEQ_*)", runWorker},
 		{"migrate", "apply the database schema and exit", runMigrate},
 		{"dev", "run the whole stack locally (not built yet)", runDev},
 		{"bench", "load-generate against a local serve and print latency/throughput figures", runBench},

@@ -1,0 +1,119 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/ethclient"
+
+	"github.com/cartesi/sequencer/activities"
+	"github.com/cartesi/sequencer/internal/config"
+	"github.com/cartesi/sequencer/l1"
+	"github.com/cartesi/sequencer/store"
+	"github.com/cartesi/sequencer/worker"
+)
+
+// runWorker: sequencer worker — the Temporal worker that observes L1, posts
+// batches and maintains snapshots.
+func runWorker(ctx context.Context, args []string, stdio Stdio) error {
+	fs := newFlagSet("worker", stdio)
+	if err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(config.RoleWorker)
+	if err != nil {
+		return err
+	}
+	secret, err := cfg.BatchSubmitterKey()
+	if err != nil {
+		return withExit(ExitUsage, err)
+	}
+	key, err := crypto.HexToECDSA(strings.TrimPrefix(secret.Reveal(), "0x"))
+	if err != nil {
+		return withExit(ExitUsage, errors.New("SEQ_BATCH_SUBMITTER_PRIVATE_KEY: not a hex secp256k1 private key"))
+	}
+	submitter := crypto.PubkeyToAddress(key.PublicKey)
+	if cfg.BatchSubmitterAddress.Set && cfg.BatchSubmitterAddress.Address != submitter {
+		return withExit(ExitUsage, fmt.Errorf("SEQ_BATCH_SUBMITTER_ADDRESS %s is not the key's address %s",
+			cfg.BatchSubmitterAddress.Address, submitter))
+	}
+	log := newLogger(stdio, "worker").With("batch_submitter", submitter)
+
+	pool, err := openDatabase(ctx, cfg.DatabaseURLOrDev(), log)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+
+	// L1: the chain id first, before anything is read or written.
+	dctx, cancel := context.WithTimeout(ctx, startTimeout)
+	defer cancel()
+	rc, err := l1.Dial(dctx, cfg.EthRPCURL)
+	if err != nil {
+		return withExit(ExitTransient, err)
+	}
+	defer rc.Close()
+	reader, err := l1.NewReader(rc, l1.ReaderConfig{ChainID: cfg.ChainID, InputBox: cfg.InputBoxAddress.Address,
+		LongRangeErrorCodes: cfg.LongBlockRangeErrorCodes})
+	if err != nil {
+		return withExit(ExitUsage, err)
+	}
+	if err := reader.CheckChainID(dctx); err != nil {
+		if errors.Is(err, l1.ErrChainIDMismatch) {
+			return withExit(ExitTerminal, err)
+		}
+		return withExit(ExitTransient, fmt.Errorf("L1 unreachable at start: %w", err))
+	}
+	if _, err := store.RecordIdentity(dctx, pool, cfg.ChainID, cfg.AppAddress.Address, &submitter); err != nil {
+		if errors.Is(err, store.ErrIdentityMismatch) {
+			return withExit(ExitTerminal, err)
+		}
+		return withExit(ExitTransient, err)
+	}
+	inputBox := cfg.InputBoxAddress.Address
+	if !cfg.InputBoxAddress.Set {
+		if inputBox, err = reader.ResolveInputBox(dctx, cfg.AppAddress.Address); err != nil {
+			return withExit(ExitUsage, err)
+		}
+	}
+	poster, err := l1.NewPoster(rc, l1.PosterConfig{ChainID: cfg.ChainID, InputBox: inputBox, App: cfg.AppAddress.Address, Key: key})
+	if err != nil {
+		return withExit(ExitUsage, err)
+	}
+
+	wcfg := worker.Config{
+		TemporalAddress:   cfg.TemporalAddress,
+		Namespace:         cfg.TemporalNamespace,
+		ObserverPoll:      2 * time.Second,
+		SubmitterIdlePoll: time.Duration(cfg.BatchSubmitterIdlePollIntervalMS) * time.Millisecond,
+		ConfirmationDepth: cfg.BatchSubmitterConfirmationDepth,
+		InclusionTimeout:  2 * time.Minute,
+		SnapshotInterval:  time.Minute,
+	}
+	tc, err := worker.Dial(dctx, wcfg, log)
+	if err != nil {
+		return withExit(ExitTransient, err)
+	}
+	defer tc.Close()
+
+	acts := &activities.Activities{
+		Observer:       store.NewObserver(pool),
+		Submitter:      store.NewSubmitter(pool),
+		Maintenance:    store.NewMaintenance(pool),
+		Reader:         reader,
+		Poster:         poster,
+		Chain:          ethclient.NewClient(rc),
+		App:            cfg.AppAddress.Address,
+		BatchSubmitter: submitter,
+		PollInterval:   time.Second,
+		Now:            time.Now,
+		Log:            log,
+	}
+	log.Info("worker starting", "chain_id", cfg.ChainID, "app", cfg.AppAddress.Address, "input_box", inputBox,
+		"temporal", cfg.TemporalAddress)
+	return worker.Run(ctx, tc, wcfg, acts, log)
+}
