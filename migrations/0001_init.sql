@@ -230,15 +230,23 @@ CREATE TABLE sequenced_l2_txs (
 CREATE INDEX sequenced_l2_txs_batch ON sequenced_l2_txs (batch_id);
 
 CREATE FUNCTION sequenced_append_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    lowest   bigint;
+    previous bigint;
 BEGIN
     IF EXISTS (SELECT 1 FROM new_rows n JOIN batches b ON b.id = n.batch_id
                WHERE b.sealed_at IS NOT NULL OR b.invalidated_at IS NOT NULL) THEN
         RAISE EXCEPTION 'no transaction may be sequenced into a sealed or invalidated batch'
             USING ERRCODE = 'integrity_constraint_violation';
     END IF;
-    IF EXISTS (SELECT 1 FROM sequenced_l2_txs s
-               WHERE s."offset" > (SELECT min("offset") FROM new_rows)
-                 AND s."offset" NOT IN (SELECT "offset" FROM new_rows)) THEN
+    -- Runs on every lane commit, so it must not grow with history: the
+    -- highest offset that is not new is read backwards on the primary key
+    -- (a generic plan cannot turn a range predicate into a full scan here).
+    SELECT min("offset") INTO lowest FROM new_rows;
+    SELECT s."offset" INTO previous FROM sequenced_l2_txs s
+     WHERE NOT EXISTS (SELECT 1 FROM new_rows n WHERE n."offset" = s."offset")
+     ORDER BY s."offset" DESC LIMIT 1;
+    IF previous >= lowest THEN
         RAISE EXCEPTION 'replay offsets only increase' USING ERRCODE = 'integrity_constraint_violation';
     END IF;
     RETURN NULL;

@@ -1,0 +1,69 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// binary is the sequencer built once for the package's tests; the bench
+// runs its `serve` as a child process.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "sequencer-bench-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "sequencer")
+	build := exec.Command("go", "build", "-o", binary, "github.com/cartesi/sequencer/cmd/sequencer")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build sequencer:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// TestBenchSmoke runs the whole bench briefly: a real durable cluster, a
+// serve child, load and the feed check. It asserts correctness, not speed.
+func TestBenchSmoke(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts PostgreSQL and a serve process")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	rep, err := Run(ctx, Options{
+		Concurrency: 4, Warmup: 200 * time.Millisecond, Duration: time.Second, Senders: 32,
+		MaxRateOps: 5000, ServeBinary: binary,
+		Logger: slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelInfo})),
+	})
+	require.NoError(t, err)
+	var out testWriter
+	require.NoError(t, rep.WriteText(&out))
+	t.Log("\n" + string(out))
+	require.Positive(t, rep.Accepted)
+	require.Zero(t, rep.Unmatched)
+	require.Zero(t, rep.NonOKTotal())
+	require.Zero(t, rep.TransportErrors)
+	require.Positive(t, rep.Ceilings.RecoveriesPerSec)
+	require.Positive(t, rep.Ceilings.OneRowCommitsPerSec)
+	require.Positive(t, rep.Ceilings.SixtyFourRowsPerSec)
+	require.Positive(t, rep.ServeRSS.Peak)
+	require.Equal(t, "on", rep.Postgres.Fsync)
+	require.Equal(t, "on", rep.Postgres.SynchronousCommit)
+}
+
+type testWriter []byte
+
+func (w *testWriter) Write(p []byte) (int, error) { *w = append(*w, p...); return len(p), nil }
