@@ -105,7 +105,13 @@ func (w *world) addr(i int) common.Address { return crypto.PubkeyToAddress(w.key
 func (w *world) txBody(t *testing.T, user int, nonce uint32) []byte {
 	t.Helper()
 	data := (&wallet.Transfer{Amount: uint256.NewInt(1), To: w.addr((user + 1) % len(w.keys))}).Encode()
-	req, err := wire.SignTx(domain, w.keys[user], protocol.UserOp{Nonce: nonce, MaxFee: 2000, Data: data})
+	return signBody(t, domain, w.keys[user], protocol.UserOp{Nonce: nonce, MaxFee: 2000, Data: data})
+}
+
+// signBody is the POST /tx body of op signed by key in domain d.
+func signBody(t *testing.T, d protocol.Domain, key *ecdsa.PrivateKey, op protocol.UserOp) []byte {
+	t.Helper()
+	req, err := wire.SignTx(d, key, op)
 	require.NoError(t, err)
 	body, err := json.Marshal(req)
 	require.NoError(t, err)
