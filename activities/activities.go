@@ -68,6 +68,7 @@ type Activities struct {
 	PollInterval time.Duration
 	Now          func() time.Time
 	Log          *slog.Logger
+	Metrics      *Metrics // nil: no metrics
 }
 
 // classify turns errors that retrying cannot fix into non-retryable
@@ -97,7 +98,12 @@ func classify(err error) error {
 // transaction. A retry re-reads L1 and re-records: inputs already stored are
 // skipped by index, so it is idempotent. Divergence is recorded and returned
 // as a non-retryable error.
-func (a *Activities) Observe(ctx context.Context) (workflows.ObserveResult, error) {
+func (a *Activities) Observe(ctx context.Context) (res workflows.ObserveResult, err error) {
+	defer func() { a.Metrics.failed(workflows.ActivityObserve, err) }()
+	return a.observe(ctx)
+}
+
+func (a *Activities) observe(ctx context.Context) (workflows.ObserveResult, error) {
 	st, err := a.Observer.State(ctx)
 	if err != nil {
 		return workflows.ObserveResult{}, err
@@ -147,6 +153,7 @@ func (a *Activities) Observe(ctx context.Context) (workflows.ObserveResult, erro
 		return res, classify(err)
 	}
 	res.Advanced, res.InputsAdded, res.Accepted, res.AcceptedCount = rec.Advanced, rec.InputsAdded, rec.Accepted, rec.AcceptedCount
+	a.Metrics.observed(head.Number, head.Timestamp, rec.AcceptedCount, rec.InputsAdded)
 	if len(rec.Accepted) > 0 {
 		a.Log.Info("batches accepted by the rollup", "nonces", rec.Accepted, "safe_block", head.Number)
 	}
@@ -227,12 +234,18 @@ func (a *Activities) PlanSubmission(ctx context.Context) (workflows.Plan, error)
 // answered "already known" or replaces the earlier one; it never moves to
 // another nonce. If the batch was invalidated since planning, nothing is
 // sent (Skipped).
-func (a *Activities) SendBatch(ctx context.Context, req workflows.SendRequest) (workflows.SendResult, error) {
+func (a *Activities) SendBatch(ctx context.Context, req workflows.SendRequest) (res workflows.SendResult, err error) {
+	defer func() { a.Metrics.failed(workflows.ActivitySendBatch, err) }()
+	return a.sendBatch(ctx, req)
+}
+
+func (a *Activities) sendBatch(ctx context.Context, req workflows.SendRequest) (workflows.SendResult, error) {
 	batches, err := a.Submitter.SealedFrom(ctx, req.Batch.BatchNonce, 1)
 	if err != nil {
 		return workflows.SendResult{}, err
 	}
 	if len(batches) == 0 || batches[0].Nonce != req.Batch.BatchNonce || batches[0].Hash.Hex() != req.Batch.Hash {
+		a.Metrics.broadcast("skipped")
 		return workflows.SendResult{Skipped: true}, nil
 	}
 	fees, err := a.Poster.SuggestFees(ctx)
@@ -258,10 +271,12 @@ func (a *Activities) SendBatch(ctx context.Context, req workflows.SendRequest) (
 	err = a.Poster.Send(ctx, tx)
 	switch {
 	case err == nil:
+		a.Metrics.broadcast("sent")
 		a.Log.Info("batch broadcast", "batch_nonce", req.Batch.BatchNonce, "wallet_nonce", req.Batch.WalletNonce,
 			"tx", res.TxHash, "fee_cap", fees.FeeCap, "tip_cap", fees.TipCap)
 	case errors.Is(err, l1.ErrCheckReceipt):
 		res.AlreadyKnown = true
+		a.Metrics.broadcast("already_known")
 		a.Log.Info("wallet nonce already in use; checking inclusion instead", "batch_nonce", req.Batch.BatchNonce,
 			"wallet_nonce", req.Batch.WalletNonce, "err", err)
 	case errors.Is(err, l1.ErrInsufficientFunds):
@@ -306,6 +321,7 @@ func (a *Activities) AwaitInclusion(ctx context.Context, req workflows.AwaitRequ
 		case <-ctx.Done():
 			return workflows.AwaitResult{}, ctx.Err()
 		case <-deadline.C:
+			a.Metrics.awaitTimeout()
 			return workflows.AwaitResult{Included: false}, nil
 		case <-tick.C:
 		}

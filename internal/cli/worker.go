@@ -4,8 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
 	"strings"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/ethclient"
@@ -100,6 +106,14 @@ func runWorker(ctx context.Context, args []string, stdio Stdio) error {
 	}
 	defer tc.Close()
 
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metricsSrv, err := serveMetrics(cfg.WorkerMetricsAddr, reg)
+	if err != nil {
+		return withExit(ExitUsage, err)
+	}
+	defer metricsSrv.Close()
+
 	acts := &activities.Activities{
 		Observer:       store.NewObserver(pool),
 		Submitter:      store.NewSubmitter(pool),
@@ -112,8 +126,23 @@ func runWorker(ctx context.Context, args []string, stdio Stdio) error {
 		PollInterval:   time.Second,
 		Now:            time.Now,
 		Log:            log,
+		Metrics:        activities.NewMetrics(reg),
 	}
 	log.Info("worker starting", "chain_id", cfg.ChainID, "app", cfg.AppAddress.Address, "input_box", inputBox,
-		"temporal", cfg.TemporalAddress)
+		"temporal", cfg.TemporalAddress, "metrics", cfg.WorkerMetricsAddr)
 	return worker.Run(ctx, tc, wcfg, acts, log)
+}
+
+// serveMetrics serves reg's /metrics on addr until the returned server is
+// closed.
+func serveMetrics(addr string, reg *prometheus.Registry) (*http.Server, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("SEQ_WORKER_METRICS_ADDR: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	return srv, nil
 }

@@ -89,6 +89,9 @@ type Config struct {
 
 	HTTPAddr          string `envconfig:"HTTP_ADDR" default:"127.0.0.1:3000"`
 	InternalHTTPAddr  string `envconfig:"INTERNAL_HTTP_ADDR" default:"127.0.0.1:3001"`
+	// WorkerMetricsAddr is where the worker serves /metrics (an addition to
+	// the spec's list: the worker has no other HTTP listener).
+	WorkerMetricsAddr string `envconfig:"WORKER_METRICS_ADDR" default:"127.0.0.1:3002"`
 	DatabaseURL       Secret `envconfig:"DATABASE_URL"` // may embed a password
 	TemporalAddress   string `envconfig:"TEMPORAL_ADDRESS" default:"127.0.0.1:7233"`
 	TemporalNamespace string `envconfig:"TEMPORAL_NAMESPACE" default:"default"`
@@ -175,7 +178,8 @@ func (c Config) Validate(role Role) error {
 			return bad("DATABASE_URL", "%v", err)
 		}
 	}
-	for name, addr := range map[string]string{"HTTP_ADDR": c.HTTPAddr, "INTERNAL_HTTP_ADDR": c.InternalHTTPAddr} {
+	for name, addr := range map[string]string{"HTTP_ADDR": c.HTTPAddr, "INTERNAL_HTTP_ADDR": c.InternalHTTPAddr,
+		"WORKER_METRICS_ADDR": c.WorkerMetricsAddr} {
 		if _, port, ok := strings.Cut(addr, ":"); !ok || port == "" {
 			return bad(name, "must be host:port, got %q", addr)
 		}

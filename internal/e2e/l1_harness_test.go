@@ -195,12 +195,13 @@ func (w *chainWorld) startWorker() *proc {
 	t := w.t
 	t.Helper()
 	key := fmt.Sprintf("%x", crypto.FromECDSA(w.submitter))
-	p := &proc{t: t, logs: &syncBuffer{}, exited: make(chan struct{})}
+	p := &proc{t: t, logs: &syncBuffer{}, exited: make(chan struct{}), internal: freePort(t)}
 	p.cmd = exec.Command(binary, "worker")
 	p.cmd.Env = append(os.Environ(), w.env(
 		"SEQ_CHAIN_ID="+strconv.FormatUint(anviltest.ChainID, 10),
 		"SEQ_DATABASE_URL="+w.dbURL,
 		"SEQ_BATCH_SUBMITTER_PRIVATE_KEY="+key,
+		"SEQ_WORKER_METRICS_ADDR="+p.internal,
 	)...)
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
 	require.NoError(t, p.cmd.Start())

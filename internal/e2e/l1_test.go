@@ -159,4 +159,8 @@ func TestBatchesLandOnL1(t *testing.T) {
 	}
 	w.checkL1MatchesFeed(t, serve, pool)
 	require.Contains(t, worker.logs.String(), "batch broadcast")
+	code, _, metrics := worker.getInternal("/metrics")
+	require.Equal(t, http.StatusOK, code)
+	require.Regexp(t, `sequencer_batch_broadcasts_total\{result="sent"\} [1-9]`, string(metrics))
+	require.Regexp(t, `sequencer_accepted_batches [1-9]`, string(metrics))
 }
