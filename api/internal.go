@@ -7,6 +7,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
+	"github.com/gofiber/fiber/v2/middleware/pprof"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
@@ -23,6 +24,9 @@ func (s *Server) routesInternal(app *fiber.App) {
 	if s.deps.Gatherer != nil {
 		app.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(s.deps.Gatherer, promhttp.HandlerOpts{})))
 	}
+	// Go profiling for operators (go tool pprof http://<internal>/debug/pprof/profile):
+	// the internal listener is operator-only by network isolation.
+	app.Use(pprof.New())
 }
 
 // InclusionBlockResponse is the body of GET /finalized_state/inclusion_block.
