@@ -114,7 +114,10 @@ type laneState struct {
 	seenGeneration bool
 	submitter      common.Address
 	tip            store.Tip
-	nextOffset     uint64
+	// tipBatch mirrors the open batch's stored frames and ops; its encoding
+	// is the payload sealed with it.
+	tipBatch   protocol.Batch
+	nextOffset uint64
 	nextDrain      uint64
 	policy         store.Policy
 	policyReadAt   time.Time
@@ -392,6 +395,11 @@ func (l *Lane) rebuild(ctx context.Context) error {
 			"next_offset", r.NextOffset, "generation", r.Control.Generation)
 
 		if r.Tip != nil {
+			tipBatch, err := l.st.store.TipRows(ctx, r.Tip.BatchID, r.Tip.Nonce)
+			if err != nil {
+				return err
+			}
+			l.st.tipBatch = tipBatch
 			l.setTip(*r.Tip)
 			return nil
 		}
@@ -439,6 +447,7 @@ func (l *Lane) openTip(ctx context.Context, r store.Restart) (bool, error) {
 		return false, err
 	}
 	l.commitDrained(entries)
+	l.st.tipBatch = protocol.Batch{Nonce: nb.Nonce, Frames: []protocol.Frame{{SafeBlock: r.SafeHead.Block, FeePrice: fee}}}
 	l.setTip(store.Tip{BatchID: res.NewBatchID, Nonce: nb.Nonce, CreatedAt: l.now(), FirstSafeBlock: r.SafeHead.Block,
 		FramePosition: 0, FrameSafeBlock: r.SafeHead.Block, FrameFee: fee})
 	l.log.Info("opened batch", "nonce", nb.Nonce, "safe_block", r.SafeHead.Block, "drained", len(entries))

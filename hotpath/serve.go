@@ -94,6 +94,7 @@ func (l *Lane) processChunk(ctx context.Context, chunk []*request) error {
 		var (
 			included []pendingOp
 			rows     []store.NewUserOp
+			wireOps  []protocol.WireUserOp
 			full     bool
 		)
 		tip := &l.st.tip
@@ -113,6 +114,8 @@ func (l *Lane) processChunk(ctx context.Context, chunk []*request) error {
 			rows = append(rows, store.NewUserOp{Offset: offset, BatchID: tip.BatchID, FramePosition: tip.FramePosition,
 				Sender: op.Sender, Nonce: op.UserOp.Nonce, MaxFee: op.UserOp.MaxFee, Data: op.UserOp.Data,
 				Signature: op.Signature[:], ReceivedAt: op.ReceivedAt})
+			wireOps = append(wireOps, protocol.WireUserOp{Nonce: op.UserOp.Nonce, MaxFee: op.UserOp.MaxFee,
+				Data: op.UserOp.Data, Signature: op.Signature[:]})
 			included = append(included, pendingOp{req: req, entry: feed.Entry{Offset: offset, Kind: feed.KindUserOp,
 				Sender: op.Sender, BatchNonce: tip.Nonce, Nonce: op.UserOp.Nonce, Fee: tip.FrameFee,
 				Data: op.UserOp.Data, SafeBlock: tip.FrameSafeBlock}})
@@ -124,8 +127,9 @@ func (l *Lane) processChunk(ctx context.Context, chunk []*request) error {
 			continue
 		}
 		w := store.Write{Ops: rows}
+		withOps := l.tipWith(wireOps)
 		if full {
-			l.addSeal(&w, l.st.nextOffset+uint64(len(rows))-1)
+			l.addSeal(&w, withOps, l.st.nextOffset+uint64(len(rows))-1)
 		}
 		res, err := l.st.store.Apply(ctx, w)
 		if err != nil {
@@ -141,6 +145,7 @@ func (l *Lane) processChunk(ctx context.Context, chunk []*request) error {
 		l.metrics.chunkSize.Observe(float64(len(rows)))
 		l.st.nextOffset += uint64(len(rows))
 		tip.OpCount += len(rows)
+		l.st.tipBatch = withOps
 		entries := make([]feed.Entry, len(included))
 		for k, p := range included {
 			entries[k] = p.entry
@@ -162,15 +167,30 @@ func (l *Lane) batchFull(opCount int) bool {
 	return !worst.Lt(l.st.sizeLimit)
 }
 
-// addSeal adds to w the seal of the tip (snapshot of the current state, which
-// includes everything up to lastOffset) and the opening of the next batch with
-// its first frame at the same safe block.
-func (l *Lane) addSeal(w *store.Write, lastOffset uint64) {
+// tipWith returns the tip batch with ops appended to its last frame,
+// leaving l.st.tipBatch untouched until the write commits.
+func (l *Lane) tipWith(ops []protocol.WireUserOp) protocol.Batch {
+	b := l.st.tipBatch
+	if len(ops) == 0 {
+		return b
+	}
+	frames := append([]protocol.Frame(nil), b.Frames...)
+	last := &frames[len(frames)-1]
+	last.UserOps = append(append([]protocol.WireUserOp(nil), last.UserOps...), ops...)
+	b.Frames = frames
+	return b
+}
+
+// addSeal adds to w the seal of the tip — its payload (batch, the tip's rows
+// plus this write's ops) and the snapshot of the current state, which
+// includes everything up to lastOffset — and the opening of the next batch
+// with its first frame at the same safe block.
+func (l *Lane) addSeal(w *store.Write, batch protocol.Batch, lastOffset uint64) {
 	tip := l.st.tip
 	l.mu.RLock()
 	snapshot := l.app.Snapshot()
 	l.mu.RUnlock()
-	w.Seal = &store.Seal{BatchID: tip.BatchID, Snapshot: snapshot, L2TxIndex: lastOffset}
+	w.Seal = &store.Seal{BatchID: tip.BatchID, Payload: batch.Encode(), Snapshot: snapshot, L2TxIndex: lastOffset}
 	w.Batch = &store.NewBatch{ParentID: tip.BatchID, Nonce: tip.Nonce + 1, Generation: l.st.generation}
 	w.Frame = &store.NewFrame{Position: 0, SafeBlock: tip.FrameSafeBlock, Fee: l.sampleFee()}
 }
@@ -178,8 +198,9 @@ func (l *Lane) addSeal(w *store.Write, lastOffset uint64) {
 func (l *Lane) afterSeal(res store.WriteResult, w store.Write) {
 	old := l.st.tip
 	l.metrics.batchesSealed.Inc()
-	l.log.Info("sealed batch", "nonce", old.Nonce, "ops", old.OpCount, "bytes", res.SealedBytes,
+	l.log.Info("sealed batch", "nonce", old.Nonce, "ops", old.OpCount, "bytes", len(w.Seal.Payload),
 		"hash", res.SealedHash, "l2_tx_index", w.Seal.L2TxIndex)
+	l.st.tipBatch = protocol.Batch{Nonce: w.Batch.Nonce, Frames: []protocol.Frame{{SafeBlock: w.Frame.SafeBlock, FeePrice: w.Frame.Fee}}}
 	l.setTip(store.Tip{BatchID: res.NewBatchID, Nonce: w.Batch.Nonce, CreatedAt: l.now(),
 		FirstSafeBlock: w.Frame.SafeBlock, FramePosition: 0, FrameSafeBlock: w.Frame.SafeBlock, FrameFee: w.Frame.Fee})
 }
@@ -254,6 +275,7 @@ func (l *Lane) rotateFrame(ctx context.Context, safeBlock uint64) error {
 		return err
 	}
 	l.commitDrained(entries)
+	l.st.tipBatch.Frames = append(l.st.tipBatch.Frames, protocol.Frame{SafeBlock: safeBlock, FeePrice: fee})
 	tip.FramePosition, tip.FrameSafeBlock, tip.FrameFee = frame.Position, safeBlock, fee
 	l.setTip(*tip)
 	l.metrics.framesOpened.Inc()
@@ -266,7 +288,7 @@ func (l *Lane) rotateFrame(ctx context.Context, safeBlock uint64) error {
 // empty: an aging open batch would otherwise drift into danger.
 func (l *Lane) sealByAge(ctx context.Context) error {
 	var w store.Write
-	l.addSeal(&w, l.st.nextOffset-1)
+	l.addSeal(&w, l.st.tipBatch, l.st.nextOffset-1)
 	res, err := l.st.store.Apply(ctx, w)
 	if err != nil {
 		return err

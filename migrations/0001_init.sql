@@ -318,6 +318,11 @@ CREATE TABLE snapshots (
     created_at  timestamptz NOT NULL DEFAULT now()
 );
 
+-- Stored out of line but uncompressed: a snapshot is written with every
+-- sealed batch, on the lane's commit path, and compressing it costs more lane
+-- time than the disk it saves.
+ALTER TABLE snapshots ALTER COLUMN state SET STORAGE EXTERNAL;
+
 CREATE FUNCTION snapshots_insert_guard() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM batches WHERE id = NEW.batch_id AND sealed_at IS NOT NULL) THEN

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"strconv"
+
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/jackc/pgx/v5"
@@ -423,11 +425,12 @@ type NewFrame struct {
 	Drained   []Drained
 }
 
-// Seal closes a batch: its payload is built from the stored rows in the
-// same transaction, and the snapshot of the state after its last entry is
-// stored with it.
+// Seal closes a batch with the payload the lane built from its rows (frames
+// in creation order, ops in arrival order) and stores the snapshot of the
+// state after its last entry.
 type Seal struct {
 	BatchID   int64
+	Payload   []byte
 	Snapshot  []byte
 	L2TxIndex uint64 // the last replay offset the snapshot includes
 }
@@ -451,70 +454,82 @@ type Write struct {
 
 // WriteResult reports what a Write created.
 type WriteResult struct {
-	NewBatchID  int64
-	SealedHash  common.Hash
-	SealedBytes int
+	NewBatchID int64
+	SealedHash common.Hash
 }
 
-// Apply commits w in one transaction. On error nothing is written (or, if the
-// connection broke during COMMIT, possibly everything: the caller rebuilds
-// from the database either way and answers no caller with success).
+// Apply commits w atomically. Its statements travel as one pipeline (one
+// round trip) and run in one implicit transaction: an error in any of them
+// rolls back all. On error nothing is written — or, if the connection broke
+// while committing, possibly everything: the caller answers no one with
+// success and rebuilds from the database either way.
 func (s *LaneStore) Apply(ctx context.Context, w Write) (WriteResult, error) {
 	var res WriteResult
-	tx, err := s.conn.Begin(ctx)
-	if err != nil {
-		return res, fmt.Errorf("begin lane write: %w", err)
-	}
-	defer tx.Rollback(ctx) //nolint:errcheck // after Commit this is a no-op
+	b := &pgx.Batch{}
 	if len(w.Ops) > 0 {
-		if err := insertUserOps(ctx, tx, w.Ops); err != nil {
-			return res, err
-		}
+		queueUserOps(b, w.Ops)
 	}
 	if w.Seal != nil {
-		if res.SealedHash, res.SealedBytes, err = sealBatch(ctx, tx, *w.Seal); err != nil {
-			return res, err
-		}
+		res.SealedHash = crypto.Keccak256Hash(w.Seal.Payload)
+		b.Queue(`UPDATE batches SET sealed_at = now(), payload = $2, payload_hash = $3
+			WHERE id = $1 AND sealed_at IS NULL AND invalidated_at IS NULL`, w.Seal.BatchID, w.Seal.Payload, res.SealedHash.Bytes()).
+			Exec(func(tag pgconn.CommandTag) error {
+				if tag.RowsAffected() != 1 {
+					return fmt.Errorf("seal batch %d: not the open valid batch", w.Seal.BatchID)
+				}
+				return nil
+			})
+		b.Queue(`INSERT INTO snapshots (batch_id, state, l2_tx_index) VALUES ($1, $2, $3)`,
+			w.Seal.BatchID, w.Seal.Snapshot, int64(w.Seal.L2TxIndex))
 	}
-	if w.Batch != nil {
+	f := w.Frame
+	switch {
+	case w.Batch != nil && f != nil && f.BatchID == 0:
 		var parent *int64
 		if w.Batch.ParentID != 0 {
 			parent = &w.Batch.ParentID
 		}
-		if err := tx.QueryRow(ctx, `INSERT INTO batches (parent_id, nonce, generation) VALUES ($1, $2, $3) RETURNING id`,
-			parent, int64(w.Batch.Nonce), int64(w.Batch.Generation)).Scan(&res.NewBatchID); err != nil {
-			return res, fmt.Errorf("open batch %d: %w", w.Batch.Nonce, err)
-		}
-	}
-	if f := w.Frame; f != nil {
-		batchID := f.BatchID
-		if batchID == 0 {
-			batchID = res.NewBatchID
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO frames (batch_id, position, safe_block, fee) VALUES ($1, $2, $3, $4)`,
-			batchID, f.Position, int64(f.SafeBlock), int(f.Fee)); err != nil {
-			return res, fmt.Errorf("open frame %d of batch %d: %w", f.Position, batchID, err)
-		}
+		// The new batch and its first frame in one statement: the frame
+		// needs the batch's id.
+		b.Queue(`WITH nb AS (INSERT INTO batches (parent_id, nonce, generation) VALUES ($1, $2, $3) RETURNING id)
+			INSERT INTO frames (batch_id, position, safe_block, fee) SELECT id, $4, $5, $6 FROM nb RETURNING batch_id`,
+			parent, int64(w.Batch.Nonce), int64(w.Batch.Generation), f.Position, int64(f.SafeBlock), int(f.Fee)).
+			QueryRow(func(row pgx.Row) error { return row.Scan(&res.NewBatchID) })
 		if len(f.Drained) > 0 {
-			offsets := make([]int64, len(f.Drained))
-			indexes := make([]int64, len(f.Drained))
-			for i, d := range f.Drained {
-				offsets[i], indexes[i] = int64(d.Offset), int64(d.InputIndex)
-			}
-			if _, err := tx.Exec(ctx, `INSERT INTO sequenced_l2_txs ("offset", batch_id, frame_position, kind, safe_input_index)
-				SELECT o, $1, $2, 'direct_input', i FROM unnest($3::bigint[], $4::bigint[]) AS t(o, i)`,
-				batchID, f.Position, offsets, indexes); err != nil {
-				return res, fmt.Errorf("sequence drained inputs: %w", err)
-			}
+			queueDrained(b, "(SELECT max(id) FROM batches)", f)
+		}
+	case w.Batch != nil:
+		return res, errors.New("lane write: a new batch comes with its first frame")
+	case f != nil:
+		b.Queue(`INSERT INTO frames (batch_id, position, safe_block, fee) VALUES ($1, $2, $3, $4)`,
+			f.BatchID, f.Position, int64(f.SafeBlock), int(f.Fee))
+		if len(f.Drained) > 0 {
+			queueDrained(b, strconv.FormatInt(f.BatchID, 10), f)
 		}
 	}
-	if err := tx.Commit(ctx); err != nil {
-		return res, fmt.Errorf("commit lane write: %w", err)
+	if b.Len() == 0 {
+		return res, nil
+	}
+	if err := s.conn.SendBatch(ctx, b).Close(); err != nil {
+		return WriteResult{}, fmt.Errorf("lane write: %w", err)
 	}
 	return res, nil
 }
 
-func insertUserOps(ctx context.Context, tx pgx.Tx, ops []NewUserOp) error {
+// queueDrained sequences the direct inputs a frame drains; batchExpr is the
+// frame's batch id as SQL (a literal, or the batch inserted just before).
+func queueDrained(b *pgx.Batch, batchExpr string, f *NewFrame) {
+	offsets := make([]int64, len(f.Drained))
+	indexes := make([]int64, len(f.Drained))
+	for i, d := range f.Drained {
+		offsets[i], indexes[i] = int64(d.Offset), int64(d.InputIndex)
+	}
+	b.Queue(`INSERT INTO sequenced_l2_txs ("offset", batch_id, frame_position, kind, safe_input_index)
+		SELECT o, `+batchExpr+`, $1, 'direct_input', i FROM unnest($2::bigint[], $3::bigint[]) AS t(o, i)`,
+		f.Position, offsets, indexes)
+}
+
+func queueUserOps(b *pgx.Batch, ops []NewUserOp) {
 	n := len(ops)
 	offsets, batchIDs, nonces := make([]int64, n), make([]int64, n), make([]int64, n)
 	frames, maxFees := make([]int32, n), make([]int32, n)
@@ -528,27 +543,18 @@ func insertUserOps(ctx context.Context, tx pgx.Tx, ops []NewUserOp) error {
 			data[i] = []byte{}
 		}
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO user_ops ("offset", batch_id, frame_position, sender, nonce, max_fee, data, signature, received_at)
+	b.Queue(`INSERT INTO user_ops ("offset", batch_id, frame_position, sender, nonce, max_fee, data, signature, received_at)
 		SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::int[], $4::bytea[], $5::bigint[], $6::int[], $7::bytea[], $8::bytea[], $9::timestamptz[])`,
 		offsets, batchIDs, frames, senders, nonces, maxFees, data, sigs, received)
-	if err != nil {
-		return fmt.Errorf("insert %d user ops: %w", n, err)
-	}
-	return nil
 }
 
-// sealBatch builds the batch payload from its stored frames and ops (frames
-// in position order, ops in arrival order), stamps the seal and stores the
-// snapshot.
-func sealBatch(ctx context.Context, tx pgx.Tx, seal Seal) (common.Hash, int, error) {
-	var nonce int64
-	if err := tx.QueryRow(ctx, `SELECT nonce FROM batches WHERE id = $1`, seal.BatchID).Scan(&nonce); err != nil {
-		return common.Hash{}, 0, fmt.Errorf("seal batch %d: %w", seal.BatchID, err)
-	}
-	batch := protocol.Batch{Nonce: uint64(nonce)}
-	rows, err := tx.Query(ctx, `SELECT position, safe_block, fee FROM frames WHERE batch_id = $1 ORDER BY position`, seal.BatchID)
+// TipRows returns the open batch's frames and user ops as the lane keeps
+// them in memory to build its payload at seal time.
+func (s *LaneStore) TipRows(ctx context.Context, batchID int64, nonce uint64) (protocol.Batch, error) {
+	batch := protocol.Batch{Nonce: nonce}
+	rows, err := s.conn.Query(ctx, `SELECT position, safe_block, fee FROM frames WHERE batch_id = $1 ORDER BY position`, batchID)
 	if err != nil {
-		return common.Hash{}, 0, fmt.Errorf("seal batch %d: read frames: %w", seal.BatchID, err)
+		return batch, fmt.Errorf("read tip frames: %w", err)
 	}
 	for rows.Next() {
 		var (
@@ -558,59 +564,40 @@ func sealBatch(ctx context.Context, tx pgx.Tx, seal Seal) (common.Hash, int, err
 		)
 		if err := rows.Scan(&pos, &safeBlock, &fee); err != nil {
 			rows.Close()
-			return common.Hash{}, 0, fmt.Errorf("seal batch %d: scan frame: %w", seal.BatchID, err)
+			return batch, fmt.Errorf("scan tip frame: %w", err)
 		}
 		batch.Frames = append(batch.Frames, protocol.Frame{SafeBlock: uint64(safeBlock), FeePrice: uint16(fee)})
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return common.Hash{}, 0, fmt.Errorf("seal batch %d: read frames: %w", seal.BatchID, err)
+		return batch, fmt.Errorf("read tip frames: %w", err)
 	}
-	rows, err = tx.Query(ctx, `SELECT frame_position, nonce, max_fee, data, signature FROM user_ops
-		WHERE batch_id = $1 ORDER BY "offset"`, seal.BatchID)
+	rows, err = s.conn.Query(ctx, `SELECT frame_position, nonce, max_fee, data, signature FROM user_ops
+		WHERE batch_id = $1 ORDER BY "offset"`, batchID)
 	if err != nil {
-		return common.Hash{}, 0, fmt.Errorf("seal batch %d: read ops: %w", seal.BatchID, err)
+		return batch, fmt.Errorf("read tip ops: %w", err)
 	}
+	defer rows.Close()
 	for rows.Next() {
 		var (
 			pos    int
-			nonce  int64
+			n      int64
 			maxFee int32
 			op     protocol.WireUserOp
 		)
-		if err := rows.Scan(&pos, &nonce, &maxFee, &op.Data, &op.Signature); err != nil {
-			rows.Close()
-			return common.Hash{}, 0, fmt.Errorf("seal batch %d: scan op: %w", seal.BatchID, err)
+		if err := rows.Scan(&pos, &n, &maxFee, &op.Data, &op.Signature); err != nil {
+			return batch, fmt.Errorf("scan tip op: %w", err)
 		}
 		if pos < 0 || pos >= len(batch.Frames) {
-			rows.Close()
-			return common.Hash{}, 0, fmt.Errorf("seal batch %d: op in unknown frame %d", seal.BatchID, pos)
+			return batch, fmt.Errorf("tip op in unknown frame %d", pos)
 		}
-		op.Nonce, op.MaxFee = uint32(nonce), uint16(maxFee)
+		op.Nonce, op.MaxFee = uint32(n), uint16(maxFee)
 		batch.Frames[pos].UserOps = append(batch.Frames[pos].UserOps, op)
 	}
-	rows.Close()
 	if err := rows.Err(); err != nil {
-		return common.Hash{}, 0, fmt.Errorf("seal batch %d: read ops: %w", seal.BatchID, err)
+		return batch, fmt.Errorf("read tip ops: %w", err)
 	}
-	if len(batch.Frames) == 0 {
-		return common.Hash{}, 0, fmt.Errorf("seal batch %d: a batch has at least one frame", seal.BatchID)
-	}
-	payload := batch.Encode()
-	hash := crypto.Keccak256Hash(payload)
-	tag, err := tx.Exec(ctx, `UPDATE batches SET sealed_at = now(), payload = $2, payload_hash = $3
-		WHERE id = $1 AND sealed_at IS NULL AND invalidated_at IS NULL`, seal.BatchID, payload, hash.Bytes())
-	if err != nil {
-		return common.Hash{}, 0, fmt.Errorf("seal batch %d: %w", seal.BatchID, err)
-	}
-	if tag.RowsAffected() != 1 {
-		return common.Hash{}, 0, fmt.Errorf("seal batch %d: not the open valid batch", seal.BatchID)
-	}
-	if _, err := tx.Exec(ctx, `INSERT INTO snapshots (batch_id, state, l2_tx_index) VALUES ($1, $2, $3)`,
-		seal.BatchID, seal.Snapshot, int64(seal.L2TxIndex)); err != nil {
-		return common.Hash{}, 0, fmt.Errorf("store snapshot of batch %d: %w", seal.BatchID, err)
-	}
-	return hash, len(payload), nil
+	return batch, nil
 }
 
 // BatchRef names a batch.
