@@ -231,22 +231,22 @@ CREATE INDEX sequenced_l2_txs_batch ON sequenced_l2_txs (batch_id);
 
 CREATE FUNCTION sequenced_append_guard() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-    lowest   bigint;
-    previous bigint;
+    lowest bigint;
+    fresh  bigint;
+    above  bigint;
 BEGIN
     IF EXISTS (SELECT 1 FROM new_rows n JOIN batches b ON b.id = n.batch_id
                WHERE b.sealed_at IS NOT NULL OR b.invalidated_at IS NOT NULL) THEN
         RAISE EXCEPTION 'no transaction may be sequenced into a sealed or invalidated batch'
             USING ERRCODE = 'integrity_constraint_violation';
     END IF;
-    -- Runs on every lane commit, so it must not grow with history: the
-    -- highest offset that is not new is read backwards on the primary key
-    -- (a generic plan cannot turn a range predicate into a full scan here).
-    SELECT min("offset") INTO lowest FROM new_rows;
-    SELECT s."offset" INTO previous FROM sequenced_l2_txs s
-     WHERE NOT EXISTS (SELECT 1 FROM new_rows n WHERE n."offset" = s."offset")
-     ORDER BY s."offset" DESC LIMIT 1;
-    IF previous >= lowest THEN
+    -- Runs on every lane commit, so it must cost what the new rows cost, not
+    -- what history costs: every row at or above the lowest new offset must
+    -- be a new one. EXECUTE plans with the actual value (a primary-key
+    -- range scan), where a cached generic plan could scan the table.
+    SELECT min("offset"), count(*) INTO lowest, fresh FROM new_rows;
+    EXECUTE 'SELECT count(*) FROM sequenced_l2_txs WHERE "offset" >= $1' INTO above USING lowest;
+    IF above <> fresh THEN
         RAISE EXCEPTION 'replay offsets only increase' USING ERRCODE = 'integrity_constraint_violation';
     END IF;
     RETURN NULL;
