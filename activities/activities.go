@@ -227,8 +227,8 @@ func (a *Activities) PlanSubmission(ctx context.Context) (workflows.Plan, error)
 }
 
 // SendBatch broadcasts one planned batch: it raises the durable wallet-nonce
-// watermark to the batch's wallet nonce first (write-before-broadcast), then
-// sends InputBox.addInput at that nonce with fresh fees (bumped over the
+// watermark to the batch's wallet nonce first (write-before-broadcast, in the
+// transaction that checks the batch is still valid), then sends InputBox.addInput at that nonce with fresh fees (bumped over the
 // previous broadcast's when there was one). A retry does the same again:
 // the watermark is monotonic, and a re-broadcast at the same nonce is
 // answered "already known" or replaces the earlier one; it never moves to
@@ -240,14 +240,6 @@ func (a *Activities) SendBatch(ctx context.Context, req workflows.SendRequest) (
 }
 
 func (a *Activities) sendBatch(ctx context.Context, req workflows.SendRequest) (workflows.SendResult, error) {
-	batches, err := a.Submitter.SealedFrom(ctx, req.Batch.BatchNonce, 1)
-	if err != nil {
-		return workflows.SendResult{}, err
-	}
-	if len(batches) == 0 || batches[0].Nonce != req.Batch.BatchNonce || batches[0].Hash.Hex() != req.Batch.Hash {
-		a.Metrics.broadcast("skipped")
-		return workflows.SendResult{Skipped: true}, nil
-	}
 	fees, err := a.Poster.SuggestFees(ctx)
 	if err != nil {
 		return workflows.SendResult{}, classify(err)
@@ -259,10 +251,17 @@ func (a *Activities) sendBatch(ctx context.Context, req workflows.SendRequest) (
 		}
 		fees = l1.Bump(prev, fees)
 	}
-	if err := a.Submitter.RaiseWatermark(ctx, req.Batch.WalletNonce); err != nil {
+	// Write-before-broadcast, atomically with the check that the batch is
+	// still the valid one (a recovery cascade serialises against it).
+	batch, ok, err := a.Submitter.ClaimForBroadcast(ctx, req.Batch.BatchNonce, common.HexToHash(req.Batch.Hash), req.Batch.WalletNonce)
+	if err != nil {
 		return workflows.SendResult{}, err
 	}
-	tx, err := a.Poster.BuildAddInput(ctx, batches[0].Payload, req.Batch.WalletNonce, fees)
+	if !ok {
+		a.Metrics.broadcast("skipped")
+		return workflows.SendResult{Skipped: true}, nil
+	}
+	tx, err := a.Poster.BuildAddInput(ctx, batch.Payload, req.Batch.WalletNonce, fees)
 	if err != nil {
 		return workflows.SendResult{}, classify(err)
 	}

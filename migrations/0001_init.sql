@@ -223,11 +223,14 @@ CREATE TABLE sequenced_l2_txs (
     batch_id         bigint NOT NULL,
     frame_position   int NOT NULL,
     kind             text NOT NULL CHECK (kind IN ('user_op', 'direct_input')),
-    safe_input_index bigint UNIQUE REFERENCES safe_inputs (input_index),
+    safe_input_index bigint REFERENCES safe_inputs (input_index),
     FOREIGN KEY (batch_id, frame_position) REFERENCES frames (batch_id, position),
     CHECK ((kind = 'direct_input') = (safe_input_index IS NOT NULL))
 );
 CREATE INDEX sequenced_l2_txs_batch ON sequenced_l2_txs (batch_id);
+-- Not unique: a direct input drained by a frame that recovery invalidated is
+-- drained again into the new tip. Among valid rows it is unique (trigger).
+CREATE INDEX sequenced_l2_txs_input ON sequenced_l2_txs (safe_input_index) WHERE safe_input_index IS NOT NULL;
 
 CREATE FUNCTION sequenced_append_guard() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
@@ -248,6 +251,13 @@ BEGIN
     EXECUTE 'SELECT count(*) FROM sequenced_l2_txs WHERE "offset" >= $1' INTO above USING lowest;
     IF above <> fresh THEN
         RAISE EXCEPTION 'replay offsets only increase' USING ERRCODE = 'integrity_constraint_violation';
+    END IF;
+    IF EXISTS (SELECT 1 FROM new_rows n
+               JOIN sequenced_l2_txs s ON s.safe_input_index = n.safe_input_index AND s."offset" <> n."offset"
+               JOIN batches b ON b.id = s.batch_id
+               WHERE n.safe_input_index IS NOT NULL AND b.invalidated_at IS NULL) THEN
+        RAISE EXCEPTION 'a direct input is already sequenced in a valid batch'
+            USING ERRCODE = 'integrity_constraint_violation';
     END IF;
     RETURN NULL;
 END $$;

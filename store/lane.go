@@ -496,7 +496,7 @@ func (s *LaneStore) Apply(ctx context.Context, w Write) (WriteResult, error) {
 			parent, int64(w.Batch.Nonce), int64(w.Batch.Generation), f.Position, int64(f.SafeBlock), int(f.Fee)).
 			QueryRow(func(row pgx.Row) error { return row.Scan(&res.NewBatchID) })
 		if len(f.Drained) > 0 {
-			queueDrained(b, "(SELECT max(id) FROM batches)", f)
+			queueDrained(b, "currval('batches_id_seq')", f)
 		}
 	case w.Batch != nil:
 		return res, errors.New("lane write: a new batch comes with its first frame")

@@ -71,6 +71,43 @@ func (s *Submitter) SealedFrom(ctx context.Context, from uint64, limit int) ([]S
 	return out, nil
 }
 
+// ClaimForBroadcast checks, and holds for the length of one transaction,
+// that the batch with this nonce and hash is still valid and sealed, and
+// raises the watermark to walletNonce in that same transaction. A recovery
+// cascade either runs before it (the batch is invalidated: ok is false and
+// nothing is raised) or after it (it sees the raised watermark and refuses
+// until the flush has covered it). Idempotent.
+func (s *Submitter) ClaimForBroadcast(ctx context.Context, nonce uint64, hash common.Hash, walletNonce uint64) (SealedBatch, bool, error) {
+	var b SealedBatch
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return b, false, fmt.Errorf("begin broadcast claim: %w", err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // after Commit this is a no-op
+	var n int64
+	var h []byte
+	err = tx.QueryRow(ctx, `SELECT id, nonce, payload, payload_hash FROM batches
+		WHERE nonce = $1 AND invalidated_at IS NULL AND sealed_at IS NOT NULL FOR SHARE`, int64(nonce)).Scan(&b.ID, &n, &b.Payload, &h)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return b, false, nil
+	}
+	if err != nil {
+		return b, false, fmt.Errorf("claim batch %d: %w", nonce, err)
+	}
+	b.Nonce, b.Hash = uint64(n), common.BytesToHash(h)
+	if b.Hash != hash {
+		return b, false, nil
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO wallet_nonce_watermark (singleton, nonce) VALUES (true, $1)
+		ON CONFLICT (singleton) DO UPDATE SET nonce = greatest(wallet_nonce_watermark.nonce, excluded.nonce)`, int64(walletNonce)); err != nil {
+		return b, false, fmt.Errorf("raise wallet nonce watermark to %d: %w", walletNonce, err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return b, false, fmt.Errorf("commit broadcast claim: %w", err)
+	}
+	return b, true, nil
+}
+
 // RaiseWatermark durably raises the wallet-nonce watermark to at least
 // nonce: write-before-broadcast, so recovery knows every slot a transaction
 // of ours may occupy. Idempotent and monotonic.
