@@ -17,9 +17,11 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/cartesi/sequencer/hotpath"
 	"github.com/cartesi/sequencer/l1"
 	"github.com/cartesi/sequencer/protocol/scheduler"
 	"github.com/cartesi/sequencer/store"
@@ -51,11 +53,14 @@ type Chain interface {
 // construction and never written afterwards, so the methods are safe for
 // concurrent use.
 type Activities struct {
+	Pool           *pgxpool.Pool // for the danger view
 	Observer       *store.Observer
 	Submitter      *store.Submitter
 	Maintenance    *store.Maintenance
+	Recovery       RecoveryStore
 	Reader         Reader
 	Poster         Poster
+	Flusher        SelfTransferBuilder
 	Chain          Chain
 	App            common.Address
 	BatchSubmitter common.Address
@@ -69,6 +74,9 @@ type Activities struct {
 	Now          func() time.Time
 	Log          *slog.Logger
 	Metrics      *Metrics // nil: no metrics
+	// Danger holds the detector's thresholds: Observe reports observed
+	// danger with the same rules as the lane, and recovery uses the line.
+	Danger hotpath.DangerConfig
 }
 
 // classify turns errors that retrying cannot fix into non-retryable
@@ -120,7 +128,9 @@ func (a *Activities) observe(ctx context.Context) (workflows.ObserveResult, erro
 		return res, fmt.Errorf("the node's safe block %d is behind the stored %d: waiting for it", head.Number, st.SafeHead.Block)
 	}
 	if st.SafeHead.Known && head.Number == st.SafeHead.Block {
-		return res, nil
+		d, err := a.observedDanger(ctx)
+		res.ObservedDanger = d
+		return res, err
 	}
 	count, err := a.Reader.InputCount(ctx, a.App, head.Number)
 	if err != nil {
@@ -154,6 +164,11 @@ func (a *Activities) observe(ctx context.Context) (workflows.ObserveResult, erro
 	}
 	res.Advanced, res.InputsAdded, res.Accepted, res.AcceptedCount = rec.Advanced, rec.InputsAdded, rec.Accepted, rec.AcceptedCount
 	a.Metrics.observed(head.Number, head.Timestamp, rec.AcceptedCount, rec.InputsAdded)
+	if d, err := a.observedDanger(ctx); err != nil {
+		return res, err
+	} else if d != "" {
+		res.ObservedDanger = d
+	}
 	if len(rec.Accepted) > 0 {
 		a.Log.Info("batches accepted by the rollup", "nonces", rec.Accepted, "safe_block", head.Number)
 	}
@@ -352,4 +367,21 @@ func feesFromWire(f workflows.Fees) (l1.Fees, error) {
 		return l1.Fees{}, fmt.Errorf("bad fees in workflow state: %+v", f)
 	}
 	return l1.Fees{TipCap: tip, FeeCap: feeCap}, nil
+}
+
+// observedDanger classifies the database's view with the lane's rules and
+// returns the danger when it is an observed one (closed batch or tip in
+// danger: the only kinds that authorise a recovery), else "".
+func (a *Activities) observedDanger(ctx context.Context) (string, error) {
+	if a.Pool == nil {
+		return "", nil
+	}
+	v, err := store.ReadDangerView(ctx, a.Pool)
+	if err != nil {
+		return "", err
+	}
+	if d := hotpath.Classify(v, a.Now(), a.Danger); d.Observed() {
+		return string(d), nil
+	}
+	return "", nil
 }

@@ -50,10 +50,11 @@ func Dial(ctx context.Context, cfg Config, log *slog.Logger) (client.Client, err
 
 // searchAttributes are the custom search attributes the workflows upsert.
 var searchAttributes = map[string]enumspb.IndexedValueType{
-	workflows.AttrBatchNonce.GetName():  enumspb.INDEXED_VALUE_TYPE_INT,
-	workflows.AttrWalletNonce.GetName(): enumspb.INDEXED_VALUE_TYPE_INT,
-	workflows.AttrTxHash.GetName():      enumspb.INDEXED_VALUE_TYPE_KEYWORD,
-	workflows.AttrState.GetName():       enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+	workflows.AttrBatchNonce.GetName():   enumspb.INDEXED_VALUE_TYPE_INT,
+	workflows.AttrWalletNonce.GetName():  enumspb.INDEXED_VALUE_TYPE_INT,
+	workflows.AttrTxHash.GetName():       enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+	workflows.AttrState.GetName():        enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+	workflows.AttrRecoveryStep.GetName(): enumspb.INDEXED_VALUE_TYPE_KEYWORD,
 }
 
 // RegisterSearchAttributes adds the workflows' search attributes to the
@@ -76,12 +77,19 @@ func Register(w worker.Registry, a *activities.Activities) {
 	w.RegisterWorkflowWithOptions(workflows.L1Observer, workflow.RegisterOptions{Name: "L1Observer"})
 	w.RegisterWorkflowWithOptions(workflows.BatchSubmitter, workflow.RegisterOptions{Name: "BatchSubmitter"})
 	w.RegisterWorkflowWithOptions(workflows.SnapshotMaintenance, workflow.RegisterOptions{Name: "SnapshotMaintenance"})
+	w.RegisterWorkflowWithOptions(workflows.Recovery, workflow.RegisterOptions{Name: "Recovery"})
 	for name, fn := range map[string]any{
 		workflows.ActivityObserve:          a.Observe,
 		workflows.ActivityPlanSubmission:   a.PlanSubmission,
 		workflows.ActivitySendBatch:        a.SendBatch,
 		workflows.ActivityAwaitInclusion:   a.AwaitInclusion,
 		workflows.ActivityPromoteSnapshots: a.PromoteSnapshots,
+		workflows.ActivityRecoveryFence:    a.RecoveryFence,
+		workflows.ActivityRecoveryAssess:   a.RecoveryAssess,
+		workflows.ActivityFlushMempool:     a.FlushMempool,
+		workflows.ActivityWaitSynced:       a.WaitSynced,
+		workflows.ActivityCascade:          a.Cascade,
+		workflows.ActivityRecoveryResume:   a.RecoveryResume,
 	} {
 		w.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
 	}
@@ -136,4 +144,19 @@ func Run(ctx context.Context, c client.Client, cfg Config, a *activities.Activit
 	<-ctx.Done()
 	log.Info("worker stopping")
 	return nil
+}
+
+// StartRecovery starts the recovery workflow with its fixed ID, or returns
+// the running one. Idempotent.
+func StartRecovery(ctx context.Context, c client.Client, reason string) (client.WorkflowRun, error) {
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       workflows.RecoveryWorkflowID,
+		TaskQueue:                workflows.TaskQueue,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+	}, "Recovery", workflows.RecoveryInput{Reason: reason})
+	if err != nil {
+		return nil, fmt.Errorf("start recovery: %w", err)
+	}
+	return run, nil
 }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
+
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 )
@@ -79,6 +81,9 @@ func L1Observer(ctx workflow.Context, in ObserverInput) error {
 		if r.Advanced {
 			status.LastAdvance = workflow.Now(ctx)
 		}
+		if r.ObservedDanger != "" {
+			startRecovery(ctx, r.ObservedDanger)
+		}
 		if len(r.Accepted) > 0 {
 			// Best effort: the maintenance workflow also runs on a timer.
 			_ = workflow.SignalExternalWorkflow(ctx, SnapshotWorkflowID, "", SignalAccepted, r.AcceptedCount).Get(ctx, nil)
@@ -145,4 +150,21 @@ func SnapshotMaintenance(ctx workflow.Context, in SnapshotInput) error {
 		}
 	}
 	return workflow.NewContinueAsNewError(ctx, SnapshotMaintenance, in)
+}
+
+// startRecovery starts the recovery workflow as an abandoned child with the
+// fixed recovery ID; when one is already running the start fails, and that
+// is fine: one recovery at a time.
+func startRecovery(ctx workflow.Context, danger string) {
+	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+		WorkflowID:            RecoveryWorkflowID,
+		ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
+		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+	})
+	child := workflow.ExecuteChildWorkflow(cctx, "Recovery", RecoveryInput{Reason: "observed danger: " + danger})
+	if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil {
+		workflow.GetLogger(ctx).Info("recovery not started (one may be running)", "error", err)
+		return
+	}
+	workflow.GetLogger(ctx).Warn("observed danger: recovery started", "danger", danger)
 }

@@ -37,6 +37,9 @@ const (
 	ErrTypeDivergence       = "CanonicalDivergence"
 	ErrTypeConfiguration    = "Configuration"
 	ErrTypeInsufficientFund = "InsufficientFunds"
+	// ErrTypeWatermarkMoved: the cascade saw a broadcast newer than the
+	// flush; the recovery starts over from the flush.
+	ErrTypeWatermarkMoved = "WatermarkMoved"
 )
 
 // Query and signal names.
@@ -49,11 +52,14 @@ const (
 
 // ObserveResult is one observation round.
 type ObserveResult struct {
-	SafeBlock     uint64
-	Advanced      bool
-	InputsAdded   int
-	Accepted      []uint64 // batch nonces the rollup newly accepted
-	AcceptedCount uint64
+	// ObservedDanger is "closed_batch_in_danger" or "tip_in_danger" when the
+	// database shows observed danger after this round, else empty.
+	ObservedDanger string
+	SafeBlock      uint64
+	Advanced       bool
+	InputsAdded    int
+	Accepted       []uint64 // batch nonces the rollup newly accepted
+	AcceptedCount  uint64
 }
 
 // PlannedBatch is a sealed batch assigned to a wallet nonce.

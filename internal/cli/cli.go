@@ -53,6 +53,8 @@ func commands() []command {
 		{"fee linear", "print fee_to_linear(N) in decimal", runFeeLinear},
 		{"serve", "run the API, the feed and the inclusion lane (env SEQ_*)", runServe},
 		{"worker", "run the Temporal worker: L1 observer, batch submitter, snapshots (env SEQ_*)", runWorker},
+		{"recovery status", "show the recovery workflow's state and step (JSON)", runRecoveryStatus},
+		{"recovery start", "start (or join) a recovery; --wait to wait for it", runRecoveryStart},
 		{"migrate", "apply the database schema and exit", runMigrate},
 		{"dev", "run the whole stack locally (not built yet)", runDev},
 		{"bench", "load-generate against a local serve and print latency/throughput figures", runBench},
@@ -115,7 +117,7 @@ func printHelp(w io.Writer, cmds []command) {
 	fmt.Fprintln(w, "\ncommands:")
 	sort.Slice(cmds, func(i, j int) bool { return cmds[i].path < cmds[j].path })
 	for _, c := range cmds {
-		fmt.Fprintf(w, "  %-14s %s\n", c.path, c.summary)
+		fmt.Fprintf(w, "  %-16s %s\n", c.path, c.summary)
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/ethereum/go-ethereum/ethclient"
 
 	"github.com/cartesi/sequencer/activities"
+	"github.com/cartesi/sequencer/hotpath"
 	"github.com/cartesi/sequencer/internal/config"
 	"github.com/cartesi/sequencer/l1"
 	"github.com/cartesi/sequencer/store"
@@ -118,6 +119,9 @@ func runWorker(ctx context.Context, args []string, stdio Stdio) error {
 		Observer:       store.NewObserver(pool),
 		Submitter:      store.NewSubmitter(pool),
 		Maintenance:    store.NewMaintenance(pool),
+		Recovery:       store.NewRecovery(pool),
+		Pool:           pool,
+		Flusher:        poster,
 		Reader:         reader,
 		Poster:         poster,
 		Chain:          ethclient.NewClient(rc),
@@ -127,6 +131,8 @@ func runWorker(ctx context.Context, args []string, stdio Stdio) error {
 		Now:            time.Now,
 		Log:            log,
 		Metrics:        activities.NewMetrics(reg),
+		Danger: hotpath.DangerConfig{MarginBlocks: cfg.PreemptiveMarginBlocks, ReadStaleBlocks: cfg.L1ReadStaleAfterBlocks,
+			SecondsPerBlock: cfg.SecondsPerBlock},
 	}
 	log.Info("worker starting", "chain_id", cfg.ChainID, "app", cfg.AppAddress.Address, "input_box", inputBox,
 		"temporal", cfg.TemporalAddress, "metrics", cfg.WorkerMetricsAddr)

@@ -1,0 +1,188 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/big"
+	"time"
+
+	"github.com/ethereum/go-ethereum/core/types"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/cartesi/sequencer/l1"
+	"github.com/cartesi/sequencer/protocol"
+	"github.com/cartesi/sequencer/store"
+	"github.com/cartesi/sequencer/workflows"
+)
+
+// RecoveryStore is the recovery role of the database.
+type RecoveryStore interface {
+	Fence(ctx context.Context) error
+	Resume(ctx context.Context) error
+	Assess(ctx context.Context) (store.Assessment, error)
+	Cascade(ctx context.Context, req store.CascadeRequest) (store.CascadeResult, error)
+}
+
+// SelfTransferBuilder is the poster's flush support.
+type SelfTransferBuilder interface {
+	BuildSelfTransfer(ctx context.Context, nonce uint64, fees l1.Fees) (*types.Transaction, error)
+}
+
+// RecoveryFence sets the control row to recovering: the lane closes intake
+// and releases the writer lock. Idempotent: a retry sets it again.
+func (a *Activities) RecoveryFence(ctx context.Context) error {
+	a.Log.Warn("recovery: fencing the lane")
+	return a.Recovery.Fence(ctx)
+}
+
+// RecoveryResume clears the fence: the lane rebuilds and reopens intake.
+// Idempotent.
+func (a *Activities) RecoveryResume(ctx context.Context) error {
+	a.Log.Warn("recovery: resuming the lane")
+	return a.Recovery.Resume(ctx)
+}
+
+// RecoveryAssess reads what the recovery must do. Read-only.
+func (a *Activities) RecoveryAssess(ctx context.Context) (workflows.Assessment, error) {
+	as, err := a.Recovery.Assess(ctx)
+	if err != nil {
+		return workflows.Assessment{}, err
+	}
+	out := workflows.Assessment{Divergence: as.Control.Divergence, HasUnaccepted: as.Pivot != nil}
+	if as.Pivot != nil {
+		out.PivotNonce = as.Pivot.Nonce
+	}
+	if as.Tip != nil && as.SafeHead.Known && as.SafeHead.Block >= as.TipFirstSafeBlock {
+		out.TipInDanger = as.SafeHead.Block-as.TipFirstSafeBlock >= a.dangerLine()
+	}
+	return out, nil
+}
+
+func (a *Activities) dangerLine() uint64 {
+	return protocol.MaxWaitBlocks - a.Danger.MarginBlocks
+}
+
+// FlushMempool consumes every wallet nonce a delayed batch transaction of
+// ours could still take: while the account's pending nonce is above its safe
+// nonce, or its safe nonce has not passed the watermark, it sends 0-ETH
+// self-transfers at every nonce in [latest, max(pending, watermark+1)) —
+// raising the watermark first — priced at 3× a fresh estimate and at least
+// 10% over what it sent before at that nonce, and waits. It returns the safe
+// block at which the account's slots were all consumed. Heartbeats; a retry
+// starts the loop again, which is harmless: consumed nonces are never
+// re-sent.
+func (a *Activities) FlushMempool(ctx context.Context) (workflows.FlushResult, error) {
+	var res workflows.FlushResult
+	sent := map[uint64]l1.Fees{}
+	poll := a.PollInterval
+	if poll <= 0 {
+		poll = time.Second
+	}
+	for {
+		latest, pending, safe, err := a.Poster.Nonces(ctx)
+		if err != nil {
+			return res, classify(err)
+		}
+		mark, has, err := a.Submitter.Watermark(ctx)
+		if err != nil {
+			return res, err
+		}
+		need := uint64(0)
+		if has {
+			need = mark + 1
+		}
+		activity.RecordHeartbeat(ctx, fmt.Sprintf("latest %d pending %d safe %d watermark+1 %d", latest, pending, safe, need))
+		if pending <= safe && safe >= need {
+			head, err := a.Reader.SafeHead(ctx)
+			if err != nil {
+				return res, classify(err)
+			}
+			res.SafeBlock, res.Watermark = head.Number, mark
+			a.Log.Warn("recovery: mempool flushed", "safe_block", head.Number, "watermark", mark, "sent", res.Sent)
+			return res, nil
+		}
+		upper := max(pending, need)
+		if latest < upper {
+			if err := a.Submitter.RaiseWatermark(ctx, upper-1); err != nil {
+				return res, err
+			}
+			fresh, err := a.Poster.SuggestFees(ctx)
+			if err != nil {
+				return res, classify(err)
+			}
+			tripled := l1.Fees{TipCap: new(big.Int).Mul(fresh.TipCap, big.NewInt(3)), FeeCap: new(big.Int).Mul(fresh.FeeCap, big.NewInt(3))}
+			for n := latest; n < upper; n++ {
+				fees := tripled
+				if prev, ok := sent[n]; ok {
+					fees = l1.Bump(prev, tripled)
+				}
+				tx, err := a.Flusher.BuildSelfTransfer(ctx, n, fees)
+				if err != nil {
+					return res, classify(err)
+				}
+				switch err := a.Poster.Send(ctx, tx); {
+				case err == nil, errors.Is(err, l1.ErrCheckReceipt):
+					sent[n] = fees
+					res.Sent++
+				default:
+					return res, classify(err)
+				}
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return res, ctx.Err()
+		case <-time.After(poll):
+		}
+	}
+}
+
+// WaitSynced waits until the observer has recorded a safe head at or past
+// block: the cascade must see every input up to the flush. There is no
+// shortcut when the provider is down: it keeps waiting (and heartbeating)
+// for up to a minute per attempt, then fails to be retried.
+func (a *Activities) WaitSynced(ctx context.Context, block uint64) error {
+	deadline := time.Now().Add(time.Minute)
+	for {
+		st, err := a.Observer.State(ctx)
+		if err != nil {
+			return err
+		}
+		if st.SafeHead.Known && st.SafeHead.Block >= block {
+			return nil
+		}
+		activity.RecordHeartbeat(ctx, st.SafeHead.Block)
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the reader is at safe block %d, waiting for %d", st.SafeHead.Block, block)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+// Cascade runs the guarded cascade transaction (store.Recovery.Cascade).
+// Idempotent: a repeat finds nothing in danger and changes nothing. A
+// watermark that moved since the flush is a non-retryable WatermarkMoved
+// error: the workflow starts over from the flush.
+func (a *Activities) Cascade(ctx context.Context, in workflows.CascadeInput) (workflows.CascadeResult, error) {
+	res, err := a.Recovery.Cascade(ctx, store.CascadeRequest{
+		FlushBlock: in.FlushBlock, FlushedWatermark: in.FlushedWatermark, InDanger: a.dangerLine(), Submitter: a.BatchSubmitter,
+	})
+	switch {
+	case errors.Is(err, store.ErrWatermarkMoved):
+		return workflows.CascadeResult{}, temporal.NewNonRetryableApplicationError(err.Error(), workflows.ErrTypeWatermarkMoved, err)
+	case err != nil:
+		return workflows.CascadeResult{}, classify(err)
+	}
+	if !res.NoOp {
+		a.Log.Warn("recovery: cascade", "pivot_nonce", res.PivotNonce, "invalidated", res.Invalidated,
+			"generation", res.Generation, "redrained", res.Redrained)
+	}
+	return workflows.CascadeResult{NoOp: res.NoOp, PivotNonce: res.PivotNonce, Invalidated: res.Invalidated,
+		Generation: res.Generation, Redrained: res.Redrained}, nil
+}

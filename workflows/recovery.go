@@ -1,0 +1,178 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+)
+
+// RecoveryWorkflowID is the recovery's fixed ID: one runs at a time.
+const RecoveryWorkflowID = "recovery"
+
+// Recovery activity names.
+const (
+	ActivityRecoveryFence   = "RecoveryFence"
+	ActivityRecoveryAssess  = "RecoveryAssess"
+	ActivityFlushMempool    = "FlushMempool"
+	ActivityWaitSynced      = "WaitSynced"
+	ActivityCascade         = "Cascade"
+	ActivityRecoveryResume  = "RecoveryResume"
+	AttrRecoveryStepName    = "SeqRecoveryStep"
+	recoveryStepFence       = "fence"
+	recoveryStepAssess      = "assess"
+	recoveryStepFlush       = "flush"
+	recoveryStepSync        = "sync"
+	recoveryStepCascade     = "cascade"
+	recoveryStepResume      = "resume"
+	recoveryStepDone        = "done"
+	recoveryStepHalted      = "halted"
+	recoveryFlushPoll       = 2 * time.Second
+	recoveryActivityTimeout = 10 * time.Minute
+)
+
+// AttrRecoveryStep is the recovery's current step, for the Temporal UI.
+var AttrRecoveryStep = temporal.NewSearchAttributeKeyKeyword(AttrRecoveryStepName)
+
+// RecoveryInput says why a recovery runs.
+type RecoveryInput struct {
+	Reason string
+}
+
+// Assessment is what the recovery finds before acting.
+type Assessment struct {
+	Divergence string
+	// HasUnaccepted: a sealed batch the rollup has not accepted exists (it
+	// may sit in the L1 mempool: the flush must run).
+	HasUnaccepted bool
+	PivotNonce    uint64
+	TipInDanger   bool
+}
+
+// FlushResult is a completed mempool flush.
+type FlushResult struct {
+	SafeBlock uint64 // the L1 safe block at which the flush completed
+	Watermark uint64 // the watermark it covered
+	Sent      int    // self-transfers broadcast
+}
+
+// CascadeInput are the cascade's preconditions (see store.CascadeRequest).
+type CascadeInput struct {
+	FlushBlock       uint64
+	FlushedWatermark *uint64
+}
+
+// CascadeResult reports the cascade.
+type CascadeResult struct {
+	NoOp        bool
+	PivotNonce  uint64
+	Invalidated int64
+	Generation  uint64
+	Redrained   int
+}
+
+// RecoveryStatus is the recovery's `status` query answer.
+type RecoveryStatus struct {
+	Step    string
+	Reason  string
+	Assess  *Assessment
+	Flush   *FlushResult
+	Cascade *CascadeResult
+	Error   string
+}
+
+// Recovery makes the sequencer safe again when batches would land too late
+// on L1 (l1-and-recovery.md §4), in one pass of idempotent steps: fence the
+// lane and pause the submitter; if a sealed batch is unaccepted, flush the
+// submitter's L1 mempool slots up to the durable watermark and wait until the
+// reader has seen the flush block; then cascade (invalidate the pivot and its
+// suffix, reopen a tip, re-drain deposits); resume. A worker crash at any
+// step resumes at that step. Canonical divergence halts it with a
+// non-retryable failure and the fence left in place: an operator decides.
+func Recovery(ctx workflow.Context, in RecoveryInput) error {
+	status := RecoveryStatus{Step: recoveryStepFence, Reason: in.Reason}
+	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (RecoveryStatus, error) { return status, nil }); err != nil {
+		return err
+	}
+	step := func(s string) {
+		status.Step = s
+		_ = workflow.UpsertTypedSearchAttributes(ctx, AttrRecoveryStep.ValueSet(s))
+		workflow.GetLogger(ctx).Info("recovery step", "step", s)
+	}
+	run := func(name, summary string, timeout time.Duration, out any, args ...any) error {
+		actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+			StartToCloseTimeout: timeout,
+			HeartbeatTimeout:    time.Minute,
+			RetryPolicy:         l1RetryPolicy,
+			Summary:             summary,
+		})
+		err := workflow.ExecuteActivity(actx, name, args...).Get(ctx, out)
+		if err != nil {
+			status.Error = err.Error()
+		}
+		return err
+	}
+	signalSubmitter := func(signal string) {
+		// Best effort: a submitter that is not running has nothing to pause.
+		_ = workflow.SignalExternalWorkflow(ctx, SubmitterWorkflowID, "", signal, nil).Get(ctx, nil)
+	}
+
+	step(recoveryStepFence)
+	if err := run(ActivityRecoveryFence, "close intake and fence the lane", time.Minute, nil); err != nil {
+		return err
+	}
+	signalSubmitter(SignalPause)
+
+	step(recoveryStepAssess)
+	var a Assessment
+	if err := run(ActivityRecoveryAssess, "find the pivot", time.Minute, &a); err != nil {
+		return err
+	}
+	status.Assess = &a
+	if a.Divergence != "" {
+		step(recoveryStepHalted)
+		return temporal.NewNonRetryableApplicationError(
+			"canonical divergence: recovery will not invalidate anything; follow the divergence runbook: "+a.Divergence,
+			ErrTypeDivergence, nil)
+	}
+
+	cascade := CascadeInput{}
+	if a.HasUnaccepted {
+		step(recoveryStepFlush)
+		var f FlushResult
+		if err := run(ActivityFlushMempool, "flush the submitter's mempool slots", recoveryActivityTimeout, &f); err != nil {
+			return err
+		}
+		status.Flush = &f
+		cascade.FlushBlock, cascade.FlushedWatermark = f.SafeBlock, &f.Watermark
+
+		step(recoveryStepSync)
+		if err := run(ActivityWaitSynced, fmt.Sprintf("wait for the reader to reach safe block %d", f.SafeBlock),
+			recoveryActivityTimeout, nil, f.SafeBlock); err != nil {
+			return err
+		}
+	}
+
+	step(recoveryStepCascade)
+	var c CascadeResult
+	err := run(ActivityCascade, "invalidate the doomed suffix and reopen a tip", time.Minute, &c, cascade)
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) && appErr.Type() == ErrTypeWatermarkMoved {
+		// A broadcast slipped in after the flush: flush again.
+		return workflow.NewContinueAsNewError(ctx, Recovery, in)
+	}
+	if err != nil {
+		return err
+	}
+	status.Cascade = &c
+
+	step(recoveryStepResume)
+	if err := run(ActivityRecoveryResume, "reopen intake", time.Minute, nil); err != nil {
+		return err
+	}
+	signalSubmitter(SignalResume)
+	step(recoveryStepDone)
+	return nil
+}
