@@ -1,22 +1,52 @@
 # The two commands that matter: `make dev` runs the whole stack locally,
-# `make test` runs every test. Everything the project needs is installed by
-# these targets from the Go module proxy (and, once the L1 side lands, npm).
+# `make test` runs every test. Both install what they need first (`make
+# deps`): Go modules from the module proxy, the Temporal CLI built from
+# source into bin/, and the L1 tooling (anvil, contracts) from npm into
+# node_modules/.
 
 GO          ?= go
+NPM         ?= npm
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 WORKFLOWCHECK := go.temporal.io/sdk/contrib/tools/workflowcheck@v0.6.0
 FUZZTIME    ?= 30s
 BIN         := bin/sequencer
 
-.PHONY: all build test unit lint fmt fuzz dev clean
+# The Temporal CLI (its dev server runs Temporal for tests and `make dev`).
+# Newer releases carry replace directives that make `go install` fail.
+TEMPORAL_CLI     := github.com/temporalio/cli/cmd/temporal
+TEMPORAL_VERSION := v1.5.1
+TEMPORAL         := $(CURDIR)/bin/temporal
+
+# npm writes node_modules/.package-lock.json when it installs: newer than
+# package-lock.json means node_modules matches the lock file.
+NPM_STAMP   := node_modules/.package-lock.json
+
+.PHONY: all build deps deps-temporal test unit lint fmt fuzz dev dev-reset clean
 
 all: build
 
 build:
 	$(GO) build -o $(BIN) ./cmd/sequencer
 
+## deps: install what tests and dev need, only when missing or outdated
+deps: $(NPM_STAMP) deps-temporal
+
+$(NPM_STAMP): package.json package-lock.json
+	$(NPM) ci --ignore-scripts
+	@touch $@
+
+# Reinstalled when bin/temporal is missing or was built from another version
+# (`go version -m` reads the module version the binary was built from).
+deps-temporal:
+	@if ! $(GO) version -m $(TEMPORAL) 2>/dev/null | grep -Eq '^[[:space:]]+mod[[:space:]]+github.com/temporalio/cli[[:space:]]+$(TEMPORAL_VERSION)[[:space:]]'; then \
+	  echo "installing the Temporal CLI $(TEMPORAL_VERSION) into bin/ (builds from source, about two minutes)"; \
+	  GOBIN=$(CURDIR)/bin $(GO) install $(TEMPORAL_CLI)@$(TEMPORAL_VERSION) || exit 1; \
+	fi
+
 ## test: every check and every test (what CI runs)
-test: lint unit
+test: deps
+	@$(MAKE) --no-print-directory lint
+	@$(MAKE) --no-print-directory unit
 
 unit:
 	$(GO) test -count=1 ./...
@@ -40,9 +70,13 @@ fuzz:
 	  done; \
 	done
 
-## dev: the whole stack locally (see README)
-dev:
-	$(GO) run ./cmd/sequencer dev
+## dev: the whole stack locally, state in .devstack/ (see README and docs/operations.md)
+dev: deps build
+	$(BIN) dev
+
+## dev-reset: forget the dev stack's chain, database and Temporal history
+dev-reset:
+	rm -rf .devstack
 
 clean:
-	rm -rf bin
+	rm -f $(BIN)

@@ -116,12 +116,12 @@ type laneState struct {
 	tip            store.Tip
 	// tipBatch mirrors the open batch's stored frames and ops; its encoding
 	// is the payload sealed with it.
-	tipBatch   protocol.Batch
-	nextOffset uint64
-	nextDrain      uint64
-	policy         store.Policy
-	policyReadAt   time.Time
-	sizeLimit      *uint256.Int // worst-case bytes at which a batch closes
+	tipBatch     protocol.Batch
+	nextOffset   uint64
+	nextDrain    uint64
+	policy       store.Policy
+	policyReadAt time.Time
+	sizeLimit    *uint256.Int // worst-case bytes at which a batch closes
 }
 
 // New builds a lane; call Run to start it.

@@ -56,7 +56,7 @@ func commands() []command {
 		{"recovery status", "show the recovery workflow's state and step (JSON)", runRecoveryStatus},
 		{"recovery start", "start (or join) a recovery; --wait to wait for it", runRecoveryStart},
 		{"migrate", "apply the database schema and exit", runMigrate},
-		{"dev", "run the whole stack locally (not built yet)", runDev},
+		{"dev", "run the whole stack locally: Postgres, Temporal, anvil, serve, worker", runDev},
 		{"bench", "load-generate against a local serve and print latency/throughput figures", runBench},
 	}
 }

@@ -2,12 +2,17 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/ethereum/go-ethereum/common/hexutil"
+	"github.com/ethereum/go-ethereum/ethclient"
+	"github.com/ethereum/go-ethereum/rpc"
 
 	"github.com/cartesi/sequencer/internal/devstack"
 )
@@ -18,7 +23,14 @@ import (
 // reverse order; the next run resumes the same data. A second Ctrl-C kills
 // everything at once.
 func runDev(ctx context.Context, args []string, stdio Stdio) error {
+	if len(args) > 0 && args[0] == "deploy" {
+		return runDevDeploy(ctx, args[1:], stdio)
+	}
 	fs := newFlagSet("dev", stdio)
+	fs.Usage = func() {
+		fmt.Fprintln(stdio.Err, "usage: sequencer dev [--dir DIR] [--reset]\n       sequencer dev deploy [--rpc-url URL]   (the dev contracts and funded accounts on a running dev chain)")
+		fs.PrintDefaults()
+	}
 	dir := fs.String("dir", "", "state directory (default: .devstack at the module root)")
 	reset := fs.Bool("reset", false, "delete the state directory's chain, database and Temporal history first, then start fresh")
 	if err := parseFlags(fs, args, 0); err != nil {
@@ -88,4 +100,51 @@ drained:
 	}
 	fmt.Fprintln(stdio.Err, "dev stack stopped; `make dev` resumes it")
 	return nil
+}
+
+// runDevDeploy: sequencer dev deploy — the dev contracts and funded test
+// accounts on an already running dev chain (anvil, chain id 31337), for the
+// docker-compose stack. Idempotent: a chain that has them is left alone. It
+// prints the deployment (chain.json's shape) on stdout.
+func runDevDeploy(ctx context.Context, args []string, stdio Stdio) error {
+	fs := newFlagSet("dev deploy", stdio)
+	rpcURL := fs.String("rpc-url", "http://127.0.0.1:8545", "the dev chain's JSON-RPC endpoint")
+	wait := fs.Duration("wait", time.Minute, "how long to wait for the node to answer")
+	if err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	log := newLogger(stdio, "dev-deploy")
+	rc, err := rpc.DialContext(ctx, *rpcURL)
+	if err != nil {
+		return withExit(ExitUsage, fmt.Errorf("--rpc-url: %w", err))
+	}
+	defer rc.Close()
+	ec := ethclient.NewClient(rc)
+	deadline := time.Now().Add(*wait)
+	for {
+		id, err := ec.ChainID(ctx)
+		if err == nil {
+			if id.Uint64() != devstack.ChainID {
+				return withExit(ExitTerminal, fmt.Errorf("chain id %s, the dev chain is %d", id, devstack.ChainID))
+			}
+			break
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return withExit(ExitTransient, fmt.Errorf("%s not answering: %w", *rpcURL, err))
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	chain, deployed, err := devstack.EnsureChain(ctx, ec, log)
+	if err != nil {
+		return err
+	}
+	if deployed {
+		// Make the deposits safe (anvil's safe tag trails latest by 32 blocks).
+		if err := rc.CallContext(ctx, nil, "anvil_mine", hexutil.Uint64(devstack.SafeDistance+1)); err != nil {
+			log.Warn("could not mine past the safe distance; the deposits become safe in 32 blocks", "err", err)
+		}
+	}
+	enc := json.NewEncoder(stdio.Out)
+	enc.SetIndent("", "  ")
+	return enc.Encode(chain)
 }

@@ -87,8 +87,8 @@ type Config struct {
 	BatchSubmitterPrivateKey     Secret  `envconfig:"BATCH_SUBMITTER_PRIVATE_KEY"`
 	BatchSubmitterPrivateKeyFile string  `envconfig:"BATCH_SUBMITTER_PRIVATE_KEY_FILE"`
 
-	HTTPAddr          string `envconfig:"HTTP_ADDR" default:"127.0.0.1:3000"`
-	InternalHTTPAddr  string `envconfig:"INTERNAL_HTTP_ADDR" default:"127.0.0.1:3001"`
+	HTTPAddr         string `envconfig:"HTTP_ADDR" default:"127.0.0.1:3000"`
+	InternalHTTPAddr string `envconfig:"INTERNAL_HTTP_ADDR" default:"127.0.0.1:3001"`
 	// WorkerMetricsAddr is where the worker serves /metrics (an addition to
 	// the spec's list: the worker has no other HTTP listener).
 	WorkerMetricsAddr string `envconfig:"WORKER_METRICS_ADDR" default:"127.0.0.1:3002"`

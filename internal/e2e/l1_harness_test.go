@@ -215,14 +215,23 @@ func (w *chainWorld) startWorker() *proc {
 	return p
 }
 
+// serveOption adds environment to a serve process.
+type serveOption []string
+
+func withEnv(kv ...string) serveOption { return kv }
+
 // startServe runs `sequencer serve` for w.
-func (w *chainWorld) startServe() *proc {
+func (w *chainWorld) startServe(opts ...serveOption) *proc {
 	w.t.Helper()
-	return startServe(w.t, w.dbURL, w.env(
+	var extra []string
+	for _, o := range opts {
+		extra = append(extra, o...)
+	}
+	return startServe(w.t, w.dbURL, append(w.env(
 		"SEQ_CHAIN_ID="+strconv.FormatUint(anviltest.ChainID, 10),
 		"SEQ_ETH_RPC_URL="+w.anvil.URL,
 		"SEQ_APP_ADDRESS="+w.addrs.App.Hex(),
 		"SEQ_WALLET_PORTAL_ADDRESS="+w.addrs.ERC20Portal.Hex(),
 		"SEQ_WALLET_TOKEN_ADDRESS="+w.addrs.Token.Hex(),
-	)...)
+	), extra...)...)
 }

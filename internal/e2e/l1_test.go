@@ -84,7 +84,7 @@ func describeEntries(entries []feed.Entry) []string {
 		if e.Kind == feed.KindUserOp {
 			out[i] = "op " + e.Sender.Hex() + "/" + strconv.Itoa(int(e.Nonce)) + " batch " + strconv.FormatUint(e.BatchNonce, 10)
 		} else {
-			out[i] = "direct " + strconv.FormatUint(e.InputIndex, 10) + " batch " + strconv.FormatUint(e.BatchNonce, 10)
+			out[i] = "direct " + strconv.FormatUint(e.InputIndex, 10) // see describeFold
 		}
 	}
 	return out
@@ -96,7 +96,12 @@ func describeFold(ex []scheduler.Executed) []string {
 		if e.Kind == scheduler.ExecUserOp {
 			out[i] = "op " + e.Sender.Hex() + "/" + strconv.Itoa(int(e.Op.Nonce)) + " batch " + strconv.FormatUint(e.BatchNonce, 10)
 		} else {
-			out[i] = "direct " + strconv.FormatUint(e.Input.Index, 10) + " batch " + strconv.FormatUint(e.BatchNonce, 10)
+			// Not the batch: after a stale recovery, a re-drained deposit
+			// older than MAX_WAIT_BLOCKS is executed on L1 by the backstop
+			// just before the replacement batch (Forced), where the feed
+			// shows it at the head of that batch's first frame — the same
+			// position in the execution order.
+			out[i] = "direct " + strconv.FormatUint(e.Input.Index, 10)
 		}
 	}
 	return out
