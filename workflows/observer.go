@@ -60,7 +60,8 @@ func L1Observer(ctx workflow.Context, in ObserverInput) error {
 		return err
 	}
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 2 * time.Minute,
+		// Short enough that a worker killed mid-round is replaced quickly.
+		StartToCloseTimeout: time.Minute,
 		RetryPolicy:         l1RetryPolicy,
 		Summary:             "read the L1 safe head and the app's inputs",
 	})

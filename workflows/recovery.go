@@ -29,7 +29,6 @@ const (
 	recoveryStepResume      = "resume"
 	recoveryStepDone        = "done"
 	recoveryStepHalted      = "halted"
-	recoveryFlushPoll       = 2 * time.Second
 	recoveryActivityTimeout = 10 * time.Minute
 )
 
@@ -102,9 +101,11 @@ func Recovery(ctx workflow.Context, in RecoveryInput) error {
 		workflow.GetLogger(ctx).Info("recovery step", "step", s)
 	}
 	run := func(name, summary string, timeout time.Duration, out any, args ...any) error {
+		// Long steps heartbeat every second or two: a short heartbeat
+		// timeout lets a new worker take over quickly after a crash.
 		actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 			StartToCloseTimeout: timeout,
-			HeartbeatTimeout:    time.Minute,
+			HeartbeatTimeout:    10 * time.Second,
 			RetryPolicy:         l1RetryPolicy,
 			Summary:             summary,
 		})
@@ -120,14 +121,14 @@ func Recovery(ctx workflow.Context, in RecoveryInput) error {
 	}
 
 	step(recoveryStepFence)
-	if err := run(ActivityRecoveryFence, "close intake and fence the lane", time.Minute, nil); err != nil {
+	if err := run(ActivityRecoveryFence, "close intake and fence the lane", 30*time.Second, nil); err != nil {
 		return err
 	}
 	signalSubmitter(SignalPause)
 
 	step(recoveryStepAssess)
 	var a Assessment
-	if err := run(ActivityRecoveryAssess, "find the pivot", time.Minute, &a); err != nil {
+	if err := run(ActivityRecoveryAssess, "find the pivot", 30*time.Second, &a); err != nil {
 		return err
 	}
 	status.Assess = &a
@@ -157,7 +158,7 @@ func Recovery(ctx workflow.Context, in RecoveryInput) error {
 
 	step(recoveryStepCascade)
 	var c CascadeResult
-	err := run(ActivityCascade, "invalidate the doomed suffix and reopen a tip", time.Minute, &c, cascade)
+	err := run(ActivityCascade, "invalidate the doomed suffix and reopen a tip", 30*time.Second, &c, cascade)
 	var appErr *temporal.ApplicationError
 	if errors.As(err, &appErr) && appErr.Type() == ErrTypeWatermarkMoved {
 		// A broadcast slipped in after the flush: flush again.
@@ -169,7 +170,7 @@ func Recovery(ctx workflow.Context, in RecoveryInput) error {
 	status.Cascade = &c
 
 	step(recoveryStepResume)
-	if err := run(ActivityRecoveryResume, "reopen intake", time.Minute, nil); err != nil {
+	if err := run(ActivityRecoveryResume, "reopen intake", 30*time.Second, nil); err != nil {
 		return err
 	}
 	signalSubmitter(SignalResume)
