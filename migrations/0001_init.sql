@@ -252,10 +252,13 @@ BEGIN
     IF above <> fresh THEN
         RAISE EXCEPTION 'replay offsets only increase' USING ERRCODE = 'integrity_constraint_violation';
     END IF;
-    IF EXISTS (SELECT 1 FROM new_rows n
+    -- Only for drained direct inputs (rare), never on a user-op insert.
+    IF EXISTS (SELECT 1 FROM new_rows WHERE safe_input_index IS NOT NULL)
+       AND EXISTS (SELECT 1 FROM new_rows n
                JOIN sequenced_l2_txs s ON s.safe_input_index = n.safe_input_index AND s."offset" <> n."offset"
                JOIN batches b ON b.id = s.batch_id
-               WHERE n.safe_input_index IS NOT NULL AND b.invalidated_at IS NULL) THEN
+               WHERE n.safe_input_index IS NOT NULL AND s.safe_input_index IS NOT NULL
+                 AND b.invalidated_at IS NULL) THEN
         RAISE EXCEPTION 'a direct input is already sequenced in a valid batch'
             USING ERRCODE = 'integrity_constraint_violation';
     END IF;
