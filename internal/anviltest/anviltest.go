@@ -20,7 +20,6 @@ import (
 	"bufio"
 	"context"
 	"crypto/ecdsa"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -34,6 +33,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cartesi/sequencer/internal/modroot"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/ethereum/go-ethereum/crypto"
@@ -129,24 +129,8 @@ func Binary() (string, error) {
 	return bin, nil
 }
 
-// ModuleRoot walks up from the working directory to the directory holding
-// go.mod.
-func ModuleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", fmt.Errorf("getwd: %w", err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("go.mod not found above the working directory")
-		}
-		dir = parent
-	}
-}
+// ModuleRoot is the directory holding go.mod (see modroot.Find).
+func ModuleRoot() (string, error) { return modroot.Find() }
 
 // Start runs anvil for the test and kills it in t.Cleanup. It fails the test
 // (t.Fatal) if the binary is missing or anvil does not come up. On test

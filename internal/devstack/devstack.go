@@ -49,6 +49,7 @@ import (
 	tlog "go.temporal.io/sdk/log"
 
 	"github.com/cartesi/sequencer/internal/devchain"
+	"github.com/cartesi/sequencer/internal/modroot"
 	"github.com/cartesi/sequencer/internal/pgcluster"
 )
 
@@ -189,24 +190,8 @@ func (o Options) withDefaults() (Options, error) {
 	return o, nil
 }
 
-// ModuleRoot walks up from the working directory to the directory holding
-// go.mod.
-func ModuleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", fmt.Errorf("getwd: %w", err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("go.mod not found above the working directory: run from inside the sequencer repository")
-		}
-		dir = parent
-	}
-}
+// ModuleRoot is the directory holding go.mod (see modroot.Find).
+func ModuleRoot() (string, error) { return modroot.Find() }
 
 // FundedAccount is a test account with tokens deposited into the app.
 type FundedAccount struct {

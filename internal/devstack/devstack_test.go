@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -22,6 +21,7 @@ import (
 
 	"github.com/cartesi/sequencer/api/wire"
 	"github.com/cartesi/sequencer/internal/devstack"
+	"github.com/cartesi/sequencer/internal/modroot"
 	"github.com/cartesi/sequencer/protocol"
 )
 
@@ -184,11 +184,10 @@ func getJSON(t *testing.T, url string, v any) {
 // buildSequencer builds the binary the stack runs as serve and worker.
 func buildSequencer(t *testing.T) string {
 	t.Helper()
-	out := filepath.Join(t.TempDir(), "sequencer")
-	cmd := exec.Command("go", "build", "-o", out, "github.com/cartesi/sequencer/cmd/sequencer")
-	b, err := cmd.CombinedOutput()
-	require.NoError(t, err, "go build: %s", b)
-	return out
+	path, cleanup, err := modroot.BuildSequencer()
+	require.NoError(t, err)
+	t.Cleanup(cleanup)
+	return path
 }
 
 // traversableTempDir is a temporary directory PostgreSQL's unprivileged

@@ -14,7 +14,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -29,6 +28,7 @@ import (
 	"github.com/cartesi/sequencer/api/wire"
 	"github.com/cartesi/sequencer/app/wallet"
 	"github.com/cartesi/sequencer/internal/l1rows"
+	"github.com/cartesi/sequencer/internal/modroot"
 	"github.com/cartesi/sequencer/internal/pgtest"
 	"github.com/cartesi/sequencer/migrations"
 	"github.com/cartesi/sequencer/protocol"
@@ -38,20 +38,14 @@ import (
 var binary string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "sequencer-e2e-")
+	path, cleanup, err := modroot.BuildSequencer()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	binary = filepath.Join(dir, "sequencer")
-	build := exec.Command("go", "build", "-o", binary, "github.com/cartesi/sequencer/cmd/sequencer")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "build sequencer:", err)
-		os.Exit(1)
-	}
+	binary = path
 	code := pgtest.Run(m)
-	os.RemoveAll(dir)
+	cleanup()
 	os.Exit(code)
 }
 
