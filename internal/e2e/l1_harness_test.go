@@ -190,8 +190,9 @@ func (s *temporalServer) client(t *testing.T) client.Client {
 	return c
 }
 
-// startWorker runs `sequencer worker` for w.
-func (w *chainWorld) startWorker() *proc {
+// startWorker runs `sequencer worker` for w; extra environment entries
+// come last and win.
+func (w *chainWorld) startWorker(extra ...string) *proc {
 	t := w.t
 	t.Helper()
 	key := fmt.Sprintf("%x", crypto.FromECDSA(w.submitter))
@@ -203,6 +204,7 @@ func (w *chainWorld) startWorker() *proc {
 		"SEQ_BATCH_SUBMITTER_PRIVATE_KEY="+key,
 		"SEQ_WORKER_METRICS_ADDR="+p.internal,
 	)...)
+	p.cmd.Env = append(p.cmd.Env, extra...)
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
 	require.NoError(t, p.cmd.Start())
 	go func() { _ = p.cmd.Wait(); close(p.exited) }()
