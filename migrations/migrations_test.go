@@ -74,7 +74,7 @@ func TestSchemaInvariants(t *testing.T) {
 	require.NoError(t, conn.QueryRow(ctx, `SELECT count(*) FROM sequenced_l2_txs WHERE kind = 'user_op' AND "offset" = 2`).Scan(&n))
 	require.Equal(t, 1, n, "a user op appends its replay row")
 	refuse(`INSERT INTO user_ops VALUES (1, 1, 0, $1, 0, 2000, '\x00', $2, now())`, addr, sig) // offset reused
-	refuse(`INSERT INTO sequenced_l2_txs VALUES (3, 1, 0, 'direct_input', 0)`) // drained twice
+	refuse(`INSERT INTO sequenced_l2_txs VALUES (3, 1, 0, 'direct_input', 0)`)                 // drained twice
 	must(`INSERT INTO user_ops VALUES (5, 1, 0, $1, 1, 2000, '\x00', $2, now())`, addr, sig)
 	refuse(`INSERT INTO user_ops VALUES (4, 1, 0, $1, 1, 2000, '\x00', $2, now())`, addr, sig) // offset goes back
 	refuse(`DELETE FROM user_ops`)
