@@ -191,6 +191,12 @@ func (a *Activities) PlanSubmission(ctx context.Context) (workflows.Plan, error)
 	if err != nil {
 		return plan, err
 	}
+	if st.Control.Recovering() {
+		// Nothing is sent while a recovery holds the fence (the broadcast
+		// claim would refuse it anyway).
+		plan.FirstNeeded = frontier
+		return plan, nil
+	}
 	latest, err := a.Chain.BlockNumber(ctx)
 	if err != nil {
 		return plan, classify(err)

@@ -99,7 +99,10 @@ func (a *Activities) FlushMempool(ctx context.Context) (workflows.FlushResult, e
 			if err != nil {
 				return res, classify(err)
 			}
-			res.SafeBlock, res.Watermark = head.Number, mark
+			res.SafeBlock = head.Number
+			if has {
+				res.Watermark = &mark
+			}
 			a.Log.Warn("recovery: mempool flushed", "safe_block", head.Number, "watermark", mark, "sent", res.Sent)
 			return res, nil
 		}
@@ -171,7 +174,7 @@ func (a *Activities) WaitSynced(ctx context.Context, block uint64) error {
 // error: the workflow starts over from the flush.
 func (a *Activities) Cascade(ctx context.Context, in workflows.CascadeInput) (workflows.CascadeResult, error) {
 	res, err := a.Recovery.Cascade(ctx, store.CascadeRequest{
-		FlushBlock: in.FlushBlock, FlushedWatermark: in.FlushedWatermark, InDanger: a.dangerLine(), Submitter: a.BatchSubmitter,
+		FlushBlock: in.FlushBlock, Flushed: in.Flushed, FlushedWatermark: in.FlushedWatermark, InDanger: a.dangerLine(), Submitter: a.BatchSubmitter,
 	})
 	switch {
 	case errors.Is(err, store.ErrWatermarkMoved):

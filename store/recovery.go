@@ -125,8 +125,10 @@ type CascadeRequest struct {
 	// FlushBlock is the safe block at which the mempool flush completed (0
 	// for a tip-only repair, which needs no flush).
 	FlushBlock uint64
-	// FlushedWatermark is the watermark the flush covered; a higher one now
-	// means a broadcast happened since, and the cascade refuses.
+	// Flushed says a mempool flush ran; FlushedWatermark is the watermark it
+	// covered (nil: none existed then). A higher watermark now — or one where
+	// there was none — means a broadcast happened since: the cascade refuses.
+	Flushed          bool
 	FlushedWatermark *uint64
 	// InDanger is the danger line in blocks (MAX_WAIT_BLOCKS − margin): the
 	// open batch is a pivot only when its first frame is that old.
@@ -188,13 +190,16 @@ func (r *Recovery) Cascade(ctx context.Context, req CascadeRequest) (CascadeResu
 	if !head.Known || head.Block < req.FlushBlock {
 		return res, fmt.Errorf("%w: safe head %d, flush block %d", ErrNotSynced, head.Block, req.FlushBlock)
 	}
-	if req.FlushedWatermark != nil {
+	if req.Flushed {
 		var mark int64
-		if err := tx.QueryRow(ctx, `SELECT nonce FROM wallet_nonce_watermark FOR UPDATE`).Scan(&mark); err != nil &&
-			!errors.Is(err, pgx.ErrNoRows) {
+		err := tx.QueryRow(ctx, `SELECT nonce FROM wallet_nonce_watermark FOR UPDATE`).Scan(&mark)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+		case err != nil:
 			return res, fmt.Errorf("read watermark: %w", err)
-		}
-		if uint64(mark) > *req.FlushedWatermark {
+		case req.FlushedWatermark == nil:
+			return res, fmt.Errorf("%w: none at the flush, %d now", ErrWatermarkMoved, mark)
+		case uint64(mark) > *req.FlushedWatermark:
 			return res, fmt.Errorf("%w: %d > %d", ErrWatermarkMoved, mark, *req.FlushedWatermark)
 		}
 	}

@@ -111,7 +111,10 @@ func TestCascadePreconditions(t *testing.T) {
 		"not synced": {func(fixture, *Recovery) {}, CascadeRequest{FlushBlock: 1201}, ErrNotSynced},
 		"watermark moved": {func(f fixture, _ *Recovery) {
 			f.exec(`INSERT INTO wallet_nonce_watermark (singleton, nonce) VALUES (true, 5)`)
-		}, CascadeRequest{FlushBlock: 1200, FlushedWatermark: &mark}, ErrWatermarkMoved},
+		}, CascadeRequest{FlushBlock: 1200, Flushed: true, FlushedWatermark: &mark}, ErrWatermarkMoved},
+		"a watermark appeared after a flush that saw none": {func(f fixture, _ *Recovery) {
+			f.exec(`INSERT INTO wallet_nonce_watermark (singleton, nonce) VALUES (true, 0)`)
+		}, CascadeRequest{FlushBlock: 1200, Flushed: true}, ErrWatermarkMoved},
 		"divergence": {func(f fixture, _ *Recovery) { f.exec(`UPDATE control SET divergence = 'x'`) }, CascadeRequest{}, ErrDivergence},
 		"the lane still holds the lock": {func(f fixture, _ *Recovery) {
 			conn, err := pgx.Connect(ctx, f.pool.Config().ConnString())
@@ -140,15 +143,28 @@ func TestClaimForBroadcastSerialisesWithTheCascade(t *testing.T) {
 	s := NewSubmitter(f.pool)
 	var h []byte
 	require.NoError(t, f.pool.QueryRow(ctx, `SELECT payload_hash FROM batches WHERE nonce = 1`).Scan(&h))
+	// Fenced: the claim is refused, nothing is raised.
 	_, ok, err := s.ClaimForBroadcast(ctx, 1, common.BytesToHash(h), 7)
 	require.NoError(t, err)
+	require.False(t, ok, "no broadcast while a recovery holds the fence")
+	_, has, err := s.Watermark(ctx)
+	require.NoError(t, err)
+	require.False(t, has)
+
+	// A claim that got in before the fence blocks a cascade whose flush
+	// did not cover it.
+	require.NoError(t, r.Resume(ctx))
+	_, ok, err = s.ClaimForBroadcast(ctx, 1, common.BytesToHash(h), 7)
+	require.NoError(t, err)
 	require.True(t, ok)
+	require.NoError(t, r.Fence(ctx))
 	flushed := uint64(6)
-	_, err = r.Cascade(ctx, CascadeRequest{FlushBlock: 1200, FlushedWatermark: &flushed, InDanger: 900, Submitter: obsSubmitter})
+	_, err = r.Cascade(ctx, CascadeRequest{FlushBlock: 1200, Flushed: true, FlushedWatermark: &flushed, InDanger: 900, Submitter: obsSubmitter})
 	require.ErrorIs(t, err, ErrWatermarkMoved, "a claim after the flush blocks the cascade")
 	flushed = 7
-	_, err = r.Cascade(ctx, CascadeRequest{FlushBlock: 1200, FlushedWatermark: &flushed, InDanger: 900, Submitter: obsSubmitter})
+	_, err = r.Cascade(ctx, CascadeRequest{FlushBlock: 1200, Flushed: true, FlushedWatermark: &flushed, InDanger: 900, Submitter: obsSubmitter})
 	require.NoError(t, err)
+	require.NoError(t, r.Resume(ctx))
 	_, ok, err = s.ClaimForBroadcast(ctx, 1, common.BytesToHash(h), 8)
 	require.NoError(t, err)
 	require.False(t, ok, "an invalidated batch is never claimed")

@@ -72,8 +72,11 @@ func (s *Submitter) SealedFrom(ctx context.Context, from uint64, limit int) ([]S
 }
 
 // ClaimForBroadcast checks, and holds for the length of one transaction,
-// that the batch with this nonce and hash is still valid and sealed, and
-// raises the watermark to walletNonce in that same transaction. A recovery
+// that no recovery holds the fence and that the batch with this nonce and
+// hash is still valid and sealed, and raises the watermark to walletNonce in
+// that same transaction. The fence is the submitter's real pause: a claim
+// during a recovery is refused even if the pause signal has not reached the
+// submitter workflow, so the flush's target stops moving. A recovery
 // cascade either runs before it (the batch is invalidated: ok is false and
 // nothing is raised) or after it (it sees the raised watermark and refuses
 // until the flush has covered it). Idempotent.
@@ -84,6 +87,13 @@ func (s *Submitter) ClaimForBroadcast(ctx context.Context, nonce uint64, hash co
 		return b, false, fmt.Errorf("begin broadcast claim: %w", err)
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // after Commit this is a no-op
+	var mode string
+	if err := tx.QueryRow(ctx, `SELECT mode FROM control FOR SHARE`).Scan(&mode); err != nil {
+		return b, false, fmt.Errorf("read control row: %w", err)
+	}
+	if mode == "recovering" {
+		return b, false, nil
+	}
 	var n int64
 	var h []byte
 	err = tx.QueryRow(ctx, `SELECT id, nonce, payload, payload_hash FROM batches

@@ -52,14 +52,15 @@ type Assessment struct {
 
 // FlushResult is a completed mempool flush.
 type FlushResult struct {
-	SafeBlock uint64 // the L1 safe block at which the flush completed
-	Watermark uint64 // the watermark it covered
-	Sent      int    // self-transfers broadcast
+	SafeBlock uint64  // the L1 safe block at which the flush completed
+	Watermark *uint64 // the watermark it covered; nil when none existed
+	Sent      int     // self-transfers broadcast
 }
 
 // CascadeInput are the cascade's preconditions (see store.CascadeRequest).
 type CascadeInput struct {
 	FlushBlock       uint64
+	Flushed          bool
 	FlushedWatermark *uint64
 }
 
@@ -147,7 +148,7 @@ func Recovery(ctx workflow.Context, in RecoveryInput) error {
 			return err
 		}
 		status.Flush = &f
-		cascade.FlushBlock, cascade.FlushedWatermark = f.SafeBlock, &f.Watermark
+		cascade.FlushBlock, cascade.Flushed, cascade.FlushedWatermark = f.SafeBlock, true, f.Watermark
 
 		step(recoveryStepSync)
 		if err := run(ActivityWaitSynced, fmt.Sprintf("wait for the reader to reach safe block %d", f.SafeBlock),

@@ -38,7 +38,8 @@ func (sc *recoveryScript) register(env *testsuite.TestWorkflowEnvironment) {
 	register(env, ActivityRecoveryFence, func(context.Context) error { return sc.record("fence") })
 	register(env, ActivityRecoveryAssess, func(context.Context) (Assessment, error) { return sc.assess, sc.record("assess") })
 	register(env, ActivityFlushMempool, func(context.Context) (FlushResult, error) {
-		return FlushResult{SafeBlock: 500, Watermark: 9, Sent: 2}, sc.record("flush")
+		mark := uint64(9)
+		return FlushResult{SafeBlock: 500, Watermark: &mark, Sent: 2}, sc.record("flush")
 	})
 	register(env, ActivityWaitSynced, func(_ context.Context, block uint64) error {
 		if block != 500 {
@@ -70,6 +71,7 @@ func TestRecoveryFlushesThenCascadesAndResumes(t *testing.T) {
 		failOnce: map[string]bool{"flush": true, "cascade": true}, // a crash at each step: retried there
 		cascade: func(in CascadeInput) (CascadeResult, error) {
 			require.Equal(t, uint64(500), in.FlushBlock)
+			require.True(t, in.Flushed)
 			require.Equal(t, uint64(9), *in.FlushedWatermark)
 			return CascadeResult{PivotNonce: 4, Invalidated: 3, Generation: 1}, nil
 		},
@@ -96,6 +98,7 @@ func TestRecoveryTipOnlySkipsTheFlush(t *testing.T) {
 		assess: Assessment{TipInDanger: true},
 		cascade: func(in CascadeInput) (CascadeResult, error) {
 			require.Zero(t, in.FlushBlock)
+			require.False(t, in.Flushed)
 			require.Nil(t, in.FlushedWatermark)
 			return CascadeResult{PivotNonce: 2, Invalidated: 1, Generation: 3}, nil
 		},

@@ -162,7 +162,14 @@ func BatchSubmitter(ctx workflow.Context, in SubmitterInput) error {
 			_ = workflow.UpsertTypedSearchAttributes(ctx, AttrBatchNonce.ValueSet(int64(b.BatchNonce)),
 				AttrWalletNonce.ValueSet(int64(b.WalletNonce)), AttrTxHash.ValueSet(sent.TxHash))
 		}
-		if status.Paused || len(status.InFlight) == 0 {
+		if status.Paused {
+			continue
+		}
+		if len(status.InFlight) == 0 {
+			// Every planned batch was skipped (replaced, or a recovery
+			// holds the fence): plan again after the idle poll.
+			setState("idle")
+			wait(in.IdlePoll)
 			continue
 		}
 
