@@ -138,6 +138,9 @@ func Run(ctx context.Context, c client.Client, cfg Config, a *activities.Activit
 	}
 	defer w.Stop()
 	if err := StartSingletons(ctx, c, cfg); err != nil {
+		if ctx.Err() != nil {
+			return nil // asked to stop while starting: a clean shutdown
+		}
 		return err
 	}
 	log.Info("worker running", "task_queue", workflows.TaskQueue, "namespace", cfg.Namespace)
