@@ -480,14 +480,12 @@ func (l *Lane) setPolicy(p store.Policy) {
 	}
 	l.st.sizeLimit = limit
 	l.mu.Lock()
-	l.quote.RecommendedFee = clampFee(p.RecommendedFee)
+	l.quote.RecommendedFee = p.FrameFee()
 	l.mu.Unlock()
 }
 
 // sampleFee is the fee of a frame opened now: the policy's recommendation.
-func (l *Lane) sampleFee() uint16 { return clampFee(l.st.policy.RecommendedFee) }
-
-func clampFee(v int) uint16 { return uint16(min(max(v, 0), protocol.MaxFeeExponent)) }
+func (l *Lane) sampleFee() uint16 { return l.st.policy.FrameFee() }
 
 // drainInto loads the safe inputs a frame at safeBlock drains, applies them
 // to the live state, and returns the frame write and its feed entries.

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -37,30 +36,19 @@ func ReadDangerView(ctx context.Context, pool *pgxpool.Pool) (DangerView, error)
 	if v.SafeHead, err = readSafeHead(ctx, tx); err != nil {
 		return v, err
 	}
-	if v.ClosedFirstSafeBlock, err = optBlock(ctx, tx, `SELECT f.safe_block FROM batches b
-		JOIN frames f ON f.batch_id = b.id AND f.position = 0
-		WHERE b.invalidated_at IS NULL AND b.sealed_at IS NOT NULL
-		  AND b.nonce >= (SELECT coalesce(max(nonce) + 1, 0) FROM accepted_batches)
-		ORDER BY b.nonce LIMIT 1`); err != nil {
+	closed, closedFirst, err := firstFrameBatch(ctx, tx, unacceptedSealed)
+	if err != nil {
 		return v, fmt.Errorf("read first unaccepted batch: %w", err)
 	}
-	if v.TipFirstSafeBlock, err = optBlock(ctx, tx, `SELECT f.safe_block FROM batches b
-		JOIN frames f ON f.batch_id = b.id AND f.position = 0
-		WHERE b.invalidated_at IS NULL AND b.sealed_at IS NULL`); err != nil {
+	if closed != nil {
+		v.ClosedFirstSafeBlock = &closedFirst
+	}
+	tip, tipFirst, err := firstFrameBatch(ctx, tx, openTip)
+	if err != nil {
 		return v, fmt.Errorf("read tip: %w", err)
 	}
+	if tip != nil {
+		v.TipFirstSafeBlock = &tipFirst
+	}
 	return v, nil
-}
-
-func optBlock(ctx context.Context, tx pgx.Tx, sql string) (*uint64, error) {
-	var b int64
-	err := tx.QueryRow(ctx, sql).Scan(&b)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	u := uint64(b)
-	return &u, nil
 }

@@ -192,14 +192,24 @@ type Policy struct {
 	BatchSizeTarget int
 }
 
-// Policy reads the derived fee policy.
-func (s *LaneStore) Policy(ctx context.Context) (Policy, error) {
+// FrameFee is the fee exponent of a frame opened under this policy: the
+// recommendation, clamped to the exponents whose value fits in 256 bits.
+func (p Policy) FrameFee() uint16 {
+	return uint16(min(max(p.RecommendedFee, 0), protocol.MaxFeeExponent))
+}
+
+func readPolicy(ctx context.Context, q queryer) (Policy, error) {
 	var p Policy
-	err := s.conn.QueryRow(ctx, `SELECT recommended_fee, batch_size_target FROM batch_policy_derived`).Scan(&p.RecommendedFee, &p.BatchSizeTarget)
+	err := q.QueryRow(ctx, `SELECT recommended_fee, batch_size_target FROM batch_policy_derived`).Scan(&p.RecommendedFee, &p.BatchSizeTarget)
 	if err != nil {
 		return p, fmt.Errorf("read fee policy: %w", err)
 	}
 	return p, nil
+}
+
+// Policy reads the derived fee policy.
+func (s *LaneStore) Policy(ctx context.Context) (Policy, error) {
+	return readPolicy(ctx, s.conn)
 }
 
 // SafeInput is one InputBox input of the application.
@@ -276,9 +286,8 @@ func (s *LaneStore) LoadRestart(ctx context.Context) (Restart, error) {
 	if r.SafeHead, err = readSafeHead(ctx, tx); err != nil {
 		return r, err
 	}
-	if err := tx.QueryRow(ctx, `SELECT recommended_fee, batch_size_target FROM batch_policy_derived`).
-		Scan(&r.Policy.RecommendedFee, &r.Policy.BatchSizeTarget); err != nil {
-		return r, fmt.Errorf("read fee policy: %w", err)
+	if r.Policy, err = readPolicy(ctx, tx); err != nil {
+		return r, err
 	}
 	var snapOffset int64
 	err = tx.QueryRow(ctx, `SELECT s.state, s.l2_tx_index FROM snapshots s JOIN batches b ON b.id = s.batch_id

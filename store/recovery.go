@@ -8,8 +8,6 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-
-	"github.com/cartesi/sequencer/protocol"
 )
 
 // Errors of the recovery role.
@@ -84,11 +82,10 @@ func (r *Recovery) Assess(ctx context.Context) (Assessment, error) {
 	if a.SafeHead, err = readSafeHead(ctx, tx); err != nil {
 		return a, err
 	}
-	if a.Pivot, a.PivotFirstSafeBlock, err = firstFrameBatch(ctx, tx, `b.sealed_at IS NOT NULL
-		AND b.nonce >= (SELECT coalesce(max(nonce) + 1, 0) FROM accepted_batches) ORDER BY b.nonce LIMIT 1`); err != nil {
+	if a.Pivot, a.PivotFirstSafeBlock, err = firstFrameBatch(ctx, tx, unacceptedSealed); err != nil {
 		return a, err
 	}
-	if a.Tip, a.TipFirstSafeBlock, err = firstFrameBatch(ctx, tx, `b.sealed_at IS NULL`); err != nil {
+	if a.Tip, a.TipFirstSafeBlock, err = firstFrameBatch(ctx, tx, openTip); err != nil {
 		return a, err
 	}
 	var mark int64
@@ -102,6 +99,17 @@ func (r *Recovery) Assess(ctx context.Context) (Assessment, error) {
 	return a, nil
 }
 
+// Conditions for firstFrameBatch: the first valid sealed batch the rollup
+// has not accepted (the pivot), and the valid open batch (the tip).
+const (
+	unacceptedSealed = `b.sealed_at IS NOT NULL
+		AND b.nonce >= (SELECT coalesce(max(nonce) + 1, 0) FROM accepted_batches) ORDER BY b.nonce LIMIT 1`
+	openTip = `b.sealed_at IS NULL`
+)
+
+// firstFrameBatch returns the valid batch matching where (a condition on b,
+// with any ORDER BY / LIMIT / FOR clause) and its first frame's safe block;
+// nil when there is none.
 func firstFrameBatch(ctx context.Context, tx pgx.Tx, where string) (*BatchRef, uint64, error) {
 	var (
 		ref          BatchRef
@@ -204,13 +212,12 @@ func (r *Recovery) Cascade(ctx context.Context, req CascadeRequest) (CascadeResu
 		}
 	}
 
-	pivot, _, err := firstFrameBatch(ctx, tx, `b.sealed_at IS NOT NULL
-		AND b.nonce >= (SELECT coalesce(max(nonce) + 1, 0) FROM accepted_batches) ORDER BY b.nonce LIMIT 1 FOR UPDATE OF b`)
+	pivot, _, err := firstFrameBatch(ctx, tx, unacceptedSealed+` FOR UPDATE OF b`)
 	if err != nil {
 		return res, err
 	}
 	if pivot == nil {
-		tip, tipFirst, err := firstFrameBatch(ctx, tx, `b.sealed_at IS NULL FOR UPDATE OF b`)
+		tip, tipFirst, err := firstFrameBatch(ctx, tx, openTip+` FOR UPDATE OF b`)
 		if err != nil {
 			return res, err
 		}
@@ -242,11 +249,11 @@ func (r *Recovery) Cascade(ctx context.Context, req CascadeRequest) (CascadeResu
 		}
 		parent = &id
 	}
-	var recommended int
-	if err := tx.QueryRow(ctx, `SELECT recommended_fee FROM batch_policy_derived`).Scan(&recommended); err != nil {
-		return res, fmt.Errorf("read fee policy: %w", err)
+	policy, err := readPolicy(ctx, tx)
+	if err != nil {
+		return res, err
 	}
-	fee := min(max(recommended, 0), protocol.MaxFeeExponent)
+	fee := int(policy.FrameFee())
 	if err := tx.QueryRow(ctx, `WITH nb AS (INSERT INTO batches (parent_id, nonce, generation) VALUES ($1, $2, $3) RETURNING id)
 		INSERT INTO frames (batch_id, position, safe_block, fee) SELECT id, 0, $4, $5 FROM nb RETURNING batch_id`,
 		parent, int64(pivot.Nonce), int64(res.Generation), int64(head.Block), fee).Scan(&res.NewTipID); err != nil {

@@ -14,23 +14,32 @@ const RecoveryWorkflowID = "recovery"
 
 // Recovery activity names.
 const (
-	ActivityRecoveryFence   = "RecoveryFence"
-	ActivityRecoveryAssess  = "RecoveryAssess"
-	ActivityFlushMempool    = "FlushMempool"
-	ActivityWaitSynced      = "WaitSynced"
-	ActivityCascade         = "Cascade"
-	ActivityRecoveryResume  = "RecoveryResume"
-	AttrRecoveryStepName    = "SeqRecoveryStep"
-	recoveryStepFence       = "fence"
-	recoveryStepAssess      = "assess"
-	recoveryStepFlush       = "flush"
-	recoveryStepSync        = "sync"
-	recoveryStepCascade     = "cascade"
-	recoveryStepResume      = "resume"
-	recoveryStepDone        = "done"
-	recoveryStepHalted      = "halted"
-	recoveryActivityTimeout = 10 * time.Minute
+	ActivityRecoveryFence  = "RecoveryFence"
+	ActivityRecoveryAssess = "RecoveryAssess"
+	ActivityFlushMempool   = "FlushMempool"
+	ActivityWaitSynced     = "WaitSynced"
+	ActivityCascade        = "Cascade"
+	ActivityRecoveryResume = "RecoveryResume"
 )
+
+// AttrRecoveryStepName is the search attribute holding the current step.
+const AttrRecoveryStepName = "SeqRecoveryStep"
+
+// Recovery steps, as the status query and the search attribute show them.
+const (
+	recoveryStepFence   = "fence"
+	recoveryStepAssess  = "assess"
+	recoveryStepFlush   = "flush"
+	recoveryStepSync    = "sync"
+	recoveryStepCascade = "cascade"
+	recoveryStepResume  = "resume"
+	recoveryStepDone    = "done"
+	recoveryStepHalted  = "halted"
+)
+
+// recoveryActivityTimeout bounds the long steps (flush, sync), which
+// heartbeat.
+const recoveryActivityTimeout = 10 * time.Minute
 
 // AttrRecoveryStep is the recovery's current step, for the Temporal UI.
 var AttrRecoveryStep = temporal.NewSearchAttributeKeyKeyword(AttrRecoveryStepName)

@@ -243,9 +243,6 @@ func (a *Anvil) Stop(timeout time.Duration) {
 	a.Kill()
 }
 
-// Output returns the tail of anvil's stdout and stderr.
-func (a *Anvil) Output() string { return a.output.String() }
-
 // RPC returns the harness's own JSON-RPC client (closed by Kill).
 func (a *Anvil) RPC() *rpc.Client { return a.rpc }
 
@@ -297,14 +294,6 @@ func (a *Anvil) BlockNumber(ctx context.Context) (uint64, error) {
 func (a *Anvil) DropTransaction(ctx context.Context, hash common.Hash) error {
 	if err := a.rpc.CallContext(ctx, nil, "anvil_dropTransaction", hash); err != nil {
 		return fmt.Errorf("anvil_dropTransaction %s: %w", hash, err)
-	}
-	return nil
-}
-
-// DropAllTransactions empties the mempool (anvil_dropAllTransactions).
-func (a *Anvil) DropAllTransactions(ctx context.Context) error {
-	if err := a.rpc.CallContext(ctx, nil, "anvil_dropAllTransactions"); err != nil {
-		return fmt.Errorf("anvil_dropAllTransactions: %w", err)
 	}
 	return nil
 }
@@ -393,14 +382,6 @@ func (a *Anvil) Revert(ctx context.Context, id string) error {
 	}
 	if !ok {
 		return fmt.Errorf("evm_revert %s: unknown snapshot", id)
-	}
-	return nil
-}
-
-// SetBalance sets an account's balance in wei (anvil_setBalance).
-func (a *Anvil) SetBalance(ctx context.Context, addr common.Address, wei *hexutil.Big) error {
-	if err := a.rpc.CallContext(ctx, nil, "anvil_setBalance", addr, wei); err != nil {
-		return fmt.Errorf("anvil_setBalance %s: %w", addr, err)
 	}
 	return nil
 }

@@ -60,9 +60,6 @@ func (p *Proxy) Addr() string { return p.ln.Addr().String() }
 // URL is http://<Addr()>, for an HTTP JSON-RPC client.
 func (p *Proxy) URL() string { return "http://" + p.Addr() }
 
-// Target is the address the proxy forwards to.
-func (p *Proxy) Target() string { return p.target }
-
 // Cut closes every live connection and refuses new ones (each is accepted
 // and closed at once, so a client sees EOF or a reset, not a hang) until
 // Restore.

@@ -235,9 +235,6 @@ func (c *Cluster) SocketDir() string { return filepath.Join(c.dir, "sock") }
 // LogFile is the file initdb and the server write their output to.
 func (c *Cluster) LogFile() string { return filepath.Join(c.dir, "postgres.log") }
 
-// Binaries reports the PostgreSQL programs the cluster runs.
-func (c *Cluster) Binaries() Binaries { return c.bins }
-
 // Port is the TCP port; 0 until the first successful Start when Options.Port
 // was 0.
 func (c *Cluster) Port() int {
@@ -316,9 +313,6 @@ func (c *Cluster) Destroy(ctx context.Context) error {
 	c.log.Debug("cluster destroyed")
 	return stopErr
 }
-
-// LogTail returns up to the last 8 KiB of LogFile (empty if unreadable).
-func (c *Cluster) LogTail() string { return tailFile(c.LogFile(), 8<<10) }
 
 func (c *Cluster) startLocked(ctx context.Context) error {
 	if c.destroyed {
@@ -655,8 +649,6 @@ func fileSize(path string) int64 {
 	}
 	return st.Size()
 }
-
-func tailFile(path string, max int64) string { return tailFrom(path, 0, max) }
 
 // tailFrom returns at most the last max bytes of path at or after offset.
 func tailFrom(path string, offset, max int64) string {
