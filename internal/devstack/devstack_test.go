@@ -38,17 +38,18 @@ func TestDevStackSmoke(t *testing.T) {
 	logs := &syncBuffer{}
 	start := func() *devstack.Stack {
 		t.Helper()
+		ports := freePorts(t, 7)
 		opts := devstack.Options{
 			Root:             root,
 			Dir:              dir,
 			Binary:           binary,
-			PostgresPort:     freePort(t),
-			TemporalPort:     freePort(t),
-			TemporalUIPort:   freePort(t),
-			AnvilPort:        freePort(t),
-			HTTPAddr:         fmt.Sprintf("127.0.0.1:%d", freePort(t)),
-			InternalHTTPAddr: fmt.Sprintf("127.0.0.1:%d", freePort(t)),
-			WorkerMetrics:    fmt.Sprintf("127.0.0.1:%d", freePort(t)),
+			PostgresPort:     ports[0],
+			TemporalPort:     ports[1],
+			TemporalUIPort:   ports[2],
+			AnvilPort:        ports[3],
+			HTTPAddr:         fmt.Sprintf("127.0.0.1:%d", ports[4]),
+			InternalHTTPAddr: fmt.Sprintf("127.0.0.1:%d", ports[5]),
+			WorkerMetrics:    fmt.Sprintf("127.0.0.1:%d", ports[6]),
 			Out:              logs,
 			ReadyTimeout:     2 * time.Minute,
 		}
@@ -201,12 +202,18 @@ func traversableTempDir(t *testing.T) string {
 	return filepath.Join(dir, "devstack")
 }
 
-func freePort(t *testing.T) int {
+// freePorts returns n distinct free ports: every listener stays open until
+// all are chosen, so the kernel cannot hand the same port out twice.
+func freePorts(t *testing.T, n int) []int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	ports := make([]int, n)
+	for i := range ports {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		defer ln.Close()
+		ports[i] = ln.Addr().(*net.TCPAddr).Port
+	}
+	return ports
 }
 
 type syncBuffer struct {
