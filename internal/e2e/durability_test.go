@@ -123,6 +123,15 @@ func TestKillNineLosesNoAcknowledgedOp(t *testing.T) {
 	}()
 	acks := loadUntilError(t, p, w, users, make([]uint32, users), nil)
 	<-killed
+	// A COMMIT the dead process had already sent still completes in the
+	// server: wait until no session of it is mid-transaction before reading.
+	require.Eventually(t, func() bool {
+		var busy int
+		require.NoError(t, w.pool.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND pid <> pg_backend_pid()
+			  AND state IN ('active', 'idle in transaction', 'idle in transaction (aborted)')`).Scan(&busy))
+		return busy == 0
+	}, 10*time.Second, 20*time.Millisecond)
 	require.Greater(t, len(acks), 100, "the load must be under way when the process dies")
 	t.Logf("%d ops acknowledged before SIGKILL", len(acks))
 
