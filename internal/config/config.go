@@ -8,6 +8,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"math/big"
 	"net/url"
 	"os"
 	"strings"
@@ -107,6 +108,17 @@ type Config struct {
 	BatchSubmitterConfirmationDepth  uint64 `envconfig:"BATCH_SUBMITTER_CONFIRMATION_DEPTH" default:"2"`
 	MaxBatchOpenSeconds              uint64 `envconfig:"MAX_BATCH_OPEN_SECONDS" default:"7200"`
 
+	// Posting pipeline (capacity.md §1).
+	BatchSubmitterMaxInFlight       uint64 `envconfig:"BATCH_SUBMITTER_MAX_IN_FLIGHT" default:"16"`
+	BatchSubmitterResendAfterBlocks uint64 `envconfig:"BATCH_SUBMITTER_RESEND_AFTER_BLOCKS" default:"3"`
+	L1MaxFeePerGasGwei              uint64 `envconfig:"L1_MAX_FEE_PER_GAS_GWEI" default:"500"`
+	MaxBatchBytes                   uint64 `envconfig:"MAX_BATCH_BYTES" default:"120000"`
+
+	// Admission lines in blocks of queue delay (capacity.md §2); 0 means
+	// the default share of the danger line (40% and 60%).
+	AdmissionSoftBlocks uint64 `envconfig:"ADMISSION_SOFT_BLOCKS"`
+	AdmissionHardBlocks uint64 `envconfig:"ADMISSION_HARD_BLOCKS"`
+
 	WalletPortalAddress Address `envconfig:"WALLET_PORTAL_ADDRESS"`
 	WalletTokenAddress  Address `envconfig:"WALLET_TOKEN_ADDRESS"`
 	WalletFeeRecipient  Address `envconfig:"WALLET_FEE_RECIPIENT"`
@@ -169,6 +181,22 @@ func (c Config) Validate(role Role) error {
 	}
 	if c.MaxBatchOpenSeconds == 0 {
 		return bad("MAX_BATCH_OPEN_SECONDS", "must be positive")
+	}
+	if c.BatchSubmitterMaxInFlight == 0 || c.BatchSubmitterMaxInFlight > 256 {
+		return bad("BATCH_SUBMITTER_MAX_IN_FLIGHT", "must be in 1..256, got %d", c.BatchSubmitterMaxInFlight)
+	}
+	if c.BatchSubmitterResendAfterBlocks == 0 {
+		return bad("BATCH_SUBMITTER_RESEND_AFTER_BLOCKS", "must be positive")
+	}
+	if c.L1MaxFeePerGasGwei == 0 {
+		return bad("L1_MAX_FEE_PER_GAS_GWEI", "must be positive")
+	}
+	if c.MaxBatchBytes < MinBatchBytes || c.MaxBatchBytes > MaxBatchBytesLimit {
+		return bad("MAX_BATCH_BYTES", "must be in %d..%d, got %d", MinBatchBytes, MaxBatchBytesLimit, c.MaxBatchBytes)
+	}
+	if soft, hard := c.AdmissionLines(); soft == 0 || soft >= hard || hard >= c.DangerLine() {
+		return bad("ADMISSION_SOFT_BLOCKS", "need 0 < soft (%d) < hard (%d) < the danger line %d (%d − margin); check SEQ_ADMISSION_HARD_BLOCKS too",
+			soft, hard, c.DangerLine(), protocol.MaxWaitBlocks)
 	}
 	if c.BatchSubmitterIdlePollIntervalMS == 0 {
 		return bad("BATCH_SUBMITTER_IDLE_POLL_INTERVAL_MS", "must be positive")
@@ -246,6 +274,41 @@ func parseKey(s string) (common.Address, error) {
 		return common.Address{}, errors.New("not a hex secp256k1 private key")
 	}
 	return crypto.PubkeyToAddress(k.PublicKey), nil
+}
+
+// Bounds of SEQ_MAX_BATCH_BYTES: a batch must hold at least one op of the
+// largest payload, and stay under the 128 KiB transaction size common L1
+// mempools accept (with room for the addInput call's ABI framing).
+const (
+	MinBatchBytes      = 8 * 1024
+	MaxBatchBytesLimit = 126 * 1024
+)
+
+// DangerLine is MAX_WAIT_BLOCKS − SEQ_PREEMPTIVE_MARGIN_BLOCKS: the batch
+// age, in blocks, at which the danger detector closes intake.
+func (c Config) DangerLine() uint64 {
+	if c.PreemptiveMarginBlocks >= protocol.MaxWaitBlocks {
+		return 0
+	}
+	return protocol.MaxWaitBlocks - c.PreemptiveMarginBlocks
+}
+
+// AdmissionLines returns the soft and hard admission lines in blocks of
+// queue delay: the configured values, or 40% and 60% of the danger line.
+func (c Config) AdmissionLines() (soft, hard uint64) {
+	soft, hard = c.AdmissionSoftBlocks, c.AdmissionHardBlocks
+	if soft == 0 {
+		soft = c.DangerLine() * 40 / 100
+	}
+	if hard == 0 {
+		hard = c.DangerLine() * 60 / 100
+	}
+	return soft, hard
+}
+
+// L1MaxFeePerGasWei is SEQ_L1_MAX_FEE_PER_GAS_GWEI in wei.
+func (c Config) L1MaxFeePerGasWei() *big.Int {
+	return new(big.Int).Mul(new(big.Int).SetUint64(c.L1MaxFeePerGasGwei), big.NewInt(1_000_000_000))
 }
 
 // MaxBatchOpen is MAX_BATCH_OPEN_SECONDS as a duration.
