@@ -102,6 +102,7 @@ func (c Config) withDefaults() Config {
 type Lane interface {
 	// Submit enqueues a verified op without blocking on a full queue and
 	// waits for its durable commit. Errors: hotpath.ErrUnavailable,
+	// *hotpath.BacklogError (admission control sheds: 429 L1_BACKLOG),
 	// hotpath.ErrQueueFull, *hotpath.RejectedError, or anything else
 	// (internal).
 	Submit(ctx context.Context, op hotpath.Op) (hotpath.Receipt, error)
@@ -111,7 +112,7 @@ type Lane interface {
 	NextNonce(sender common.Address) (uint32, error)
 	// MaxPayloadSize is the application's largest user op data, in bytes.
 	MaxPayloadSize() int
-	// Status is the lane's health.
+	// Status is the lane's health, admission figures included.
 	Status() hotpath.Status
 }
 

@@ -17,6 +17,7 @@ const (
 	CodePayloadTooLarge   = "PAYLOAD_TOO_LARGE"  // 413
 	CodeExecutionRejected = "EXECUTION_REJECTED" // 422
 	CodeOverloaded        = "OVERLOADED"         // 429
+	CodeL1Backlog         = "L1_BACKLOG"         // 429 (admission control: the L1 queue delay is at the hard line)
 	CodeInternalError     = "INTERNAL_ERROR"     // 500
 	CodeUnavailable       = "UNAVAILABLE"        // 503
 )

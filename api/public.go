@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -50,6 +51,10 @@ func (s *Server) postTx(c *fiber.Ctx) error {
 	op.ReceivedAt = start
 	rcpt, err := s.deps.Lane.Submit(c.UserContext(), op)
 	if err != nil {
+		var backlog *hotpath.BacklogError
+		if errors.As(err, &backlog) {
+			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(max(backlog.RetryAfter, 1)))
+		}
 		return s.submitError(op, err)
 	}
 	s.metrics.ackLatency.Observe(time.Since(start).Seconds())
@@ -59,8 +64,15 @@ func (s *Server) postTx(c *fiber.Ctx) error {
 // submitError classifies a lane error. Only known errors reach the client
 // with their text.
 func (s *Server) submitError(op hotpath.Op, err error) error {
-	var rej *hotpath.RejectedError
+	var (
+		rej     *hotpath.RejectedError
+		backlog *hotpath.BacklogError
+	)
 	switch {
+	case errors.As(err, &backlog):
+		// The lane checks the backlog after intake (503) and before
+		// enqueueing (queue full): the op was never queued.
+		return newError(fiber.StatusTooManyRequests, CodeL1Backlog, backlog.Error())
 	case errors.Is(err, hotpath.ErrQueueFull):
 		return newError(fiber.StatusTooManyRequests, CodeOverloaded, "queue full")
 	case errors.Is(err, hotpath.ErrUnavailable):
@@ -79,7 +91,9 @@ func (s *Server) submitError(op hotpath.Op, err error) error {
 	}
 }
 
-// FeeResponse is the body of GET /fee.
+// FeeResponse is the body of GET /fee. Under admission fee steps
+// recommended_fee is the fee a frame opened now gets (policy fee plus the
+// step), so suggested_max_fee covers the step and a couple more.
 type FeeResponse struct {
 	Fee             uint16 `json:"fee"`
 	RecommendedFee  uint16 `json:"recommended_fee"`
@@ -158,6 +172,32 @@ type LaneHealth struct {
 	Reason     string `json:"reason,omitempty"`
 }
 
+// AdmissionHealth is the admission part of GET /healthz (capacity.md §2).
+type AdmissionHealth struct {
+	State                     string  `json:"state"` // "normal", "fee_step" or "shedding"
+	BacklogOps                uint64  `json:"backlog_ops"`
+	PostingRateOpsPerBlock    float64 `json:"posting_rate_ops_per_block"`
+	QueueDelayBlocks          float64 `json:"queue_delay_blocks"`
+	FeeStep                   int     `json:"fee_step"` // extra fee exponent above the policy fee
+	SoftBlocks                uint64  `json:"soft_blocks"`
+	HardBlocks                uint64  `json:"hard_blocks"`
+	OldestUnacceptedAgeBlocks uint64  `json:"oldest_unaccepted_age_blocks"`
+	SealedWaitingBatches      uint64  `json:"sealed_waiting_batches"`
+	LargeBatches              bool    `json:"large_batches"`
+}
+
+func admissionHealth(a hotpath.Admission) AdmissionHealth {
+	state := string(a.State)
+	if state == "" {
+		state = string(hotpath.AdmissionNormal)
+	}
+	return AdmissionHealth{
+		State: state, BacklogOps: a.BacklogOps, PostingRateOpsPerBlock: a.PostingRate, QueueDelayBlocks: a.QueueDelay,
+		FeeStep: a.FeeStep, SoftBlocks: a.SoftBlocks, HardBlocks: a.HardBlocks, OldestUnacceptedAgeBlocks: a.OldestAgeBlocks,
+		SealedWaitingBatches: a.SealedWaiting, LargeBatches: a.LargeBatches,
+	}
+}
+
 // HealthResponse is the body of GET /healthz.
 type HealthResponse struct {
 	// Status is "standby" (another process holds the writer lock),
@@ -169,6 +209,9 @@ type HealthResponse struct {
 	Danger   string     `json:"danger"`
 	// Subscribers is the number of feed subscribers.
 	Subscribers int64 `json:"subscribers"`
+	// Admission is the L1 queue as admission control sees it. Shedding
+	// does not make the status degraded: reads and the feed keep working.
+	Admission AdmissionHealth `json:"admission"`
 }
 
 // getHealthz always answers 200: it describes; /readyz decides.
@@ -204,6 +247,7 @@ func (s *Server) getHealthz(c *fiber.Ctx) error {
 		Database:    db,
 		Danger:      st.Danger,
 		Subscribers: s.subscribers.Load(),
+		Admission:   admissionHealth(st.Admission),
 	})
 }
 

@@ -59,6 +59,9 @@ type Config struct {
 	// DangerInterval is how often the detector classifies (0 → every 2 s,
 	// the spec's period; tests shorten it).
 	DangerInterval time.Duration
+	// Admission is admission control and the batch byte cap (capacity.md
+	// §1–2); zero values take the defaults.
+	Admission AdmissionConfig
 }
 
 // Deps are the lane's collaborators.
@@ -102,6 +105,19 @@ type Lane struct {
 	quote  FeeQuote
 
 	maxPayload int
+	// adm is the resolved admission configuration; worstOpBytes the encoded
+	// size (with its offset) of the largest op the application accepts.
+	adm          AdmissionConfig
+	worstOpBytes int
+
+	// Admission, shared between the lane goroutine, the admission goroutine
+	// and the API: the latest computation, the open batch's committed op
+	// count, the ops a batch holds at the economic target, and the extra fee
+	// exponent new frames get.
+	admission       atomic.Pointer[Admission]
+	tipOps          atomic.Int64
+	econOpsPerBatch atomic.Int64
+	feeExtra        atomic.Int64
 
 	// Lane-goroutine state: only touched by Run's goroutine.
 	st laneState
@@ -122,6 +138,11 @@ type laneState struct {
 	policy       store.Policy
 	policyReadAt time.Time
 	sizeLimit    *uint256.Int // worst-case bytes at which a batch closes
+	// tipSize is len(tipBatch.Encode()), kept up to date as frames and ops
+	// are appended.
+	tipSize int
+	// feeStep is the admission fee step of the newest frame.
+	feeStep int
 }
 
 // New builds a lane; call Run to start it.
@@ -145,20 +166,30 @@ func New(cfg Config, deps Deps) *Lane {
 	}
 	l.app = deps.NewApp()
 	l.maxPayload = l.app.MaxPayloadSize()
+	l.adm = cfg.Admission.withDefaults(cfg.Danger)
+	l.worstOpBytes = opOffsetBytes + (protocol.WireUserOp{Data: make([]byte, l.maxPayload),
+		Signature: make([]byte, protocol.SignatureLength)}).EncodedSize()
 	l.status = Status{Role: RoleStarting, Danger: string(DangerL1Stale), Mode: "normal"}
 	l.danger.Store(DangerL1Stale)
 	l.metrics = newMetrics(deps.Registerer, func() float64 { return float64(len(l.intake)) })
+	l.metrics.setAdmission(l.admissionNow())
 	return l
 }
 
 // Submit hands a verified op to the lane and waits for its soft
 // confirmation: it returns only after the op's transaction committed, or
-// with ErrUnavailable, ErrQueueFull, a *RejectedError, or another error
-// (nothing acknowledged). Admission never blocks. If ctx ends first the op
-// may still be committed.
+// with ErrUnavailable, a *BacklogError (the L1 queue delay is at or above
+// the hard line: nothing was enqueued), ErrQueueFull, a *RejectedError, or
+// another error (nothing acknowledged). Admission never blocks: the backlog
+// check is an atomic read of the latest admission computation. If ctx ends
+// first the op may still be committed.
 func (l *Lane) Submit(ctx context.Context, op Op) (Receipt, error) {
 	if !l.intakeOpen.Load() {
 		return Receipt{}, ErrUnavailable
+	}
+	if a := l.admission.Load(); a != nil && a.State == AdmissionShedding {
+		l.metrics.shed.Inc()
+		return Receipt{}, &BacklogError{QueueDelay: a.QueueDelay, HardBlocks: a.HardBlocks, RetryAfter: a.RetryAfter}
 	}
 	req := &request{op: op, reply: make(chan reply, 1)}
 	select {
@@ -224,6 +255,8 @@ func (l *Lane) Status() Status {
 	s.IntakeOpen = l.intakeOpen.Load()
 	s.Danger = string(l.danger.Load().(Danger))
 	s.QueueDepth = len(l.intake)
+	s.Admission = l.admissionNow()
+	s.Admission.FeeStep = int(l.feeExtra.Load())
 	return s
 }
 
@@ -256,6 +289,9 @@ func (l *Lane) Run(ctx context.Context) error {
 	detectorDone := make(chan struct{})
 	go func() { defer close(detectorDone); l.runDetector(dctx) }()
 	defer func() { stopDetector(); <-detectorDone }()
+	admissionDone := make(chan struct{})
+	go func() { defer close(admissionDone); l.runAdmission(dctx) }()
+	defer func() { stopDetector(); <-admissionDone }()
 
 	for {
 		err := l.session(ctx)
@@ -400,6 +436,9 @@ func (l *Lane) rebuild(ctx context.Context) error {
 				return err
 			}
 			l.st.tipBatch = tipBatch
+			l.st.tipSize = payloadSize(tipBatch)
+			l.st.feeStep = feeStepOf(r.Tip.FrameFee, l.st.policy.FrameFee())
+			l.publishFeeStep()
 			l.setTip(*r.Tip)
 			return nil
 		}
@@ -437,7 +476,7 @@ func (l *Lane) openTip(ctx context.Context, r store.Restart) (bool, error) {
 	if parent != nil {
 		nb.ParentID, nb.Nonce = parent.ID, parent.Nonce+1
 	}
-	fee := l.sampleFee()
+	fee := l.newFrameFee()
 	entries, frame, err := l.drainInto(ctx, 0, 0, nb.Nonce, r.SafeHead.Block, fee)
 	if err != nil {
 		return false, err
@@ -448,6 +487,7 @@ func (l *Lane) openTip(ctx context.Context, r store.Restart) (bool, error) {
 	}
 	l.commitDrained(entries)
 	l.st.tipBatch = protocol.Batch{Nonce: nb.Nonce, Frames: []protocol.Frame{{SafeBlock: r.SafeHead.Block, FeePrice: fee}}}
+	l.st.tipSize = emptyBatchBytes
 	l.setTip(store.Tip{BatchID: res.NewBatchID, Nonce: nb.Nonce, CreatedAt: l.now(), FirstSafeBlock: r.SafeHead.Block,
 		FramePosition: 0, FrameSafeBlock: r.SafeHead.Block, FrameFee: fee})
 	l.log.Info("opened batch", "nonce", nb.Nonce, "safe_block", r.SafeHead.Block, "drained", len(entries))
@@ -467,6 +507,7 @@ func replayRow(a app.Application, row store.ReplayRow) {
 
 func (l *Lane) setTip(t store.Tip) {
 	l.st.tip = t
+	l.tipOps.Store(int64(t.OpCount))
 	l.mu.Lock()
 	l.quote.Fee = t.FrameFee
 	l.mu.Unlock()
@@ -479,13 +520,9 @@ func (l *Lane) setPolicy(p store.Policy) {
 		limit = protocol.FeeToLinearSaturating(protocol.MaxFeeExponent)
 	}
 	l.st.sizeLimit = limit
-	l.mu.Lock()
-	l.quote.RecommendedFee = p.FrameFee()
-	l.mu.Unlock()
+	l.econOpsPerBatch.Store(int64(l.economicOpsPerBatch()))
+	l.publishFeeStep()
 }
-
-// sampleFee is the fee of a frame opened now: the policy's recommendation.
-func (l *Lane) sampleFee() uint16 { return l.st.policy.FrameFee() }
 
 // drainInto loads the safe inputs a frame at safeBlock drains, applies them
 // to the live state, and returns the frame write and its feed entries.

@@ -57,12 +57,16 @@ type laneEnv struct {
 	done  chan error
 	block uint64
 	keys  []*ecdsa.PrivateKey
+	// admission and reg are what every (re)started lane gets.
+	admission hotpath.AdmissionConfig
+	reg       *prometheus.Registry
 }
 
 type envOptions struct {
 	url          string
 	maxBatchOpen time.Duration
 	setup        func(ctx context.Context, pool *pgxpool.Pool)
+	admission    hotpath.AdmissionConfig
 }
 
 func newEnv(t *testing.T, opts envOptions) *laneEnv {
@@ -80,7 +84,7 @@ func newEnv(t *testing.T, opts envOptions) *laneEnv {
 	}
 	l1, err := l1rows.New(ctx, pool)
 	require.NoError(t, err)
-	e := &laneEnv{t: t, url: url, pool: pool, l1: l1}
+	e := &laneEnv{t: t, url: url, pool: pool, l1: l1, admission: opts.admission}
 	for i := 0; i < 8; i++ {
 		k, err := crypto.ToECDSA(crypto.Keccak256([]byte{byte(i + 1)}))
 		require.NoError(t, err)
@@ -93,11 +97,13 @@ func newEnv(t *testing.T, opts envOptions) *laneEnv {
 func (e *laneEnv) startLane(maxBatchOpen time.Duration) {
 	e.t.Helper()
 	e.hub = feed.NewHub(0)
+	e.reg = prometheus.NewRegistry()
 	e.lane = hotpath.New(hotpath.Config{
 		DatabaseURL: e.url, ChainID: chainID, App: appAddr, MaxBatchOpen: maxBatchOpen,
 		Danger:         hotpath.DangerConfig{MarginBlocks: 300, ReadStaleBlocks: 600, SecondsPerBlock: 12},
 		DangerInterval: 50 * time.Millisecond,
-	}, hotpath.Deps{NewApp: newWallet, Pool: e.pool, Hub: e.hub, Registerer: prometheus.NewRegistry()})
+		Admission:      e.admission,
+	}, hotpath.Deps{NewApp: newWallet, Pool: e.pool, Hub: e.hub, Registerer: e.reg})
 	ctx, cancel := context.WithCancel(context.Background())
 	e.stop = cancel
 	e.done = make(chan error, 1)

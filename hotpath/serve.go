@@ -98,6 +98,11 @@ func (l *Lane) processChunk(ctx context.Context, chunk []*request) error {
 			full     bool
 		)
 		tip := &l.st.tip
+		// Under backlog the batch fills up to MaxBatchBytes instead of the
+		// economic target (capacity.md §1); the latest admission figures
+		// decide, read once per write.
+		large := l.admissionNow().LargeBatches
+		size := l.st.tipSize
 		l.mu.Lock()
 		i := 0
 		for ; i < len(chunk) && !full; i++ {
@@ -114,12 +119,14 @@ func (l *Lane) processChunk(ctx context.Context, chunk []*request) error {
 			rows = append(rows, store.NewUserOp{Offset: offset, BatchID: tip.BatchID, FramePosition: tip.FramePosition,
 				Sender: op.Sender, Nonce: op.UserOp.Nonce, MaxFee: op.UserOp.MaxFee, Data: op.UserOp.Data,
 				Signature: op.Signature[:], ReceivedAt: op.ReceivedAt})
-			wireOps = append(wireOps, protocol.WireUserOp{Nonce: op.UserOp.Nonce, MaxFee: op.UserOp.MaxFee,
-				Data: op.UserOp.Data, Signature: op.Signature[:]})
+			wire := protocol.WireUserOp{Nonce: op.UserOp.Nonce, MaxFee: op.UserOp.MaxFee,
+				Data: op.UserOp.Data, Signature: op.Signature[:]}
+			wireOps = append(wireOps, wire)
+			size += opOffsetBytes + wire.EncodedSize()
 			included = append(included, pendingOp{req: req, entry: feed.Entry{Offset: offset, Kind: feed.KindUserOp,
 				Sender: op.Sender, BatchNonce: tip.Nonce, Nonce: op.UserOp.Nonce, Fee: tip.FrameFee,
 				Data: op.UserOp.Data, SafeBlock: tip.FrameSafeBlock}})
-			full = l.batchFull(tip.OpCount + len(rows))
+			full = l.batchFull(tip.OpCount+len(rows), size, large)
 		}
 		l.mu.Unlock()
 		chunk = chunk[i:]
@@ -129,7 +136,7 @@ func (l *Lane) processChunk(ctx context.Context, chunk []*request) error {
 		w := store.Write{Ops: rows}
 		withOps := l.tipWith(wireOps)
 		if full {
-			l.addSeal(&w, withOps, l.st.nextOffset+uint64(len(rows))-1)
+			l.addSeal(&w, withOps, l.st.nextOffset+uint64(len(rows))-1, tip.OpCount+len(rows))
 		}
 		res, err := l.st.store.Apply(ctx, w)
 		if err != nil {
@@ -145,7 +152,9 @@ func (l *Lane) processChunk(ctx context.Context, chunk []*request) error {
 		l.metrics.chunkSize.Observe(float64(len(rows)))
 		l.st.nextOffset += uint64(len(rows))
 		tip.OpCount += len(rows)
+		l.tipOps.Store(int64(tip.OpCount))
 		l.st.tipBatch = withOps
+		l.st.tipSize = size
 		entries := make([]feed.Entry, len(included))
 		for k, p := range included {
 			entries[k] = p.entry
@@ -160,11 +169,31 @@ func (l *Lane) processChunk(ctx context.Context, chunk []*request) error {
 	return nil
 }
 
-// batchFull reports whether a batch of opCount ops has reached the size
-// target: op_count × (65 + 4 + 2 + max_payload) ≥ fee_to_linear(target).
-func (l *Lane) batchFull(opCount int) bool {
+// batchFull reports whether a batch of opCount ops whose payload encodes to
+// size bytes must be sealed now:
+//   - always when one more worst-case op (and a frame, should one open
+//     first) could take it over MaxBatchBytes, so no payload ever exceeds
+//     the cap;
+//   - unless large (a backlog of more than one submitter window), when it
+//     has reached the economic size target:
+//     op_count × (65 + 4 + 2 + max_payload) ≥ fee_to_linear(target).
+func (l *Lane) batchFull(opCount, size int, large bool) bool {
+	if !l.roomFor(size, 0) {
+		return true
+	}
+	if large {
+		return false
+	}
 	worst := uint256.NewInt(uint64(opCount) * uint64(worstCaseOpFixed+l.maxPayload))
 	return !worst.Lt(l.st.sizeLimit)
+}
+
+// roomFor reports whether a tip of size bytes, after frames more frames are
+// opened in it, still has room for one worst-case op and one more frame
+// under MaxBatchBytes. The lane keeps this true of every open tip: each op
+// then fits, and a frame rotation never strands a tip over the cap.
+func (l *Lane) roomFor(size, frames int) bool {
+	return size+frames*frameOverheadBytes+l.worstOpBytes+frameOverheadBytes <= l.adm.MaxBatchBytes
 }
 
 // tipWith returns the tip batch with ops appended to its last frame,
@@ -185,14 +214,14 @@ func (l *Lane) tipWith(ops []protocol.WireUserOp) protocol.Batch {
 // plus this write's ops) and the snapshot of the current state, which
 // includes everything up to lastOffset — and the opening of the next batch
 // with its first frame at the same safe block.
-func (l *Lane) addSeal(w *store.Write, batch protocol.Batch, lastOffset uint64) {
+func (l *Lane) addSeal(w *store.Write, batch protocol.Batch, lastOffset uint64, opCount int) {
 	tip := l.st.tip
 	l.mu.RLock()
 	snapshot := l.app.Snapshot()
 	l.mu.RUnlock()
-	w.Seal = &store.Seal{BatchID: tip.BatchID, Payload: batch.Encode(), Snapshot: snapshot, L2TxIndex: lastOffset}
+	w.Seal = &store.Seal{BatchID: tip.BatchID, Payload: batch.Encode(), Snapshot: snapshot, L2TxIndex: lastOffset, OpCount: opCount}
 	w.Batch = &store.NewBatch{ParentID: tip.BatchID, Nonce: tip.Nonce + 1, Generation: l.st.generation}
-	w.Frame = &store.NewFrame{Position: 0, SafeBlock: tip.FrameSafeBlock, Fee: l.sampleFee()}
+	w.Frame = &store.NewFrame{Position: 0, SafeBlock: tip.FrameSafeBlock, Fee: l.newFrameFee()}
 }
 
 func (l *Lane) afterSeal(res store.WriteResult, w store.Write) {
@@ -201,6 +230,7 @@ func (l *Lane) afterSeal(res store.WriteResult, w store.Write) {
 	l.log.Info("sealed batch", "nonce", old.Nonce, "ops", old.OpCount, "bytes", len(w.Seal.Payload),
 		"hash", res.SealedHash, "l2_tx_index", w.Seal.L2TxIndex)
 	l.st.tipBatch = protocol.Batch{Nonce: w.Batch.Nonce, Frames: []protocol.Frame{{SafeBlock: w.Frame.SafeBlock, FeePrice: w.Frame.Fee}}}
+	l.st.tipSize = emptyBatchBytes
 	l.setTip(store.Tip{BatchID: res.NewBatchID, Nonce: w.Batch.Nonce, CreatedAt: l.now(),
 		FirstSafeBlock: w.Frame.SafeBlock, FramePosition: 0, FrameSafeBlock: w.Frame.SafeBlock, FrameFee: w.Frame.Fee})
 }
@@ -250,12 +280,21 @@ func (l *Lane) maintain(ctx context.Context) error {
 	}
 	tip := l.st.tip
 	if head.Known && head.Block >= tip.FrameSafeBlock+protocol.FrameClockInterval {
+		// A frame adds bytes to the payload: if the tip could no longer take
+		// a worst-case op after it, seal the tip first (rare: only a tip
+		// filled close to MaxBatchBytes that sees two rotations before its
+		// next op).
+		if !l.roomFor(l.st.tipSize, 1) {
+			if err := l.sealTip(ctx, "size"); err != nil {
+				return err
+			}
+		}
 		if err := l.rotateFrame(ctx, head.Block); err != nil {
 			return err
 		}
 	}
 	if l.cfg.MaxBatchOpen > 0 && l.now().Sub(l.st.tip.CreatedAt) >= l.cfg.MaxBatchOpen {
-		if err := l.sealByAge(ctx); err != nil {
+		if err := l.sealTip(ctx, "age"); err != nil {
 			return err
 		}
 	}
@@ -266,7 +305,7 @@ func (l *Lane) maintain(ctx context.Context) error {
 // the direct inputs up to it, in one transaction.
 func (l *Lane) rotateFrame(ctx context.Context, safeBlock uint64) error {
 	tip := &l.st.tip
-	fee := l.sampleFee()
+	fee := l.newFrameFee()
 	entries, frame, err := l.drainInto(ctx, tip.BatchID, tip.FramePosition+1, tip.Nonce, safeBlock, fee)
 	if err != nil {
 		return err
@@ -276,6 +315,7 @@ func (l *Lane) rotateFrame(ctx context.Context, safeBlock uint64) error {
 	}
 	l.commitDrained(entries)
 	l.st.tipBatch.Frames = append(l.st.tipBatch.Frames, protocol.Frame{SafeBlock: safeBlock, FeePrice: fee})
+	l.st.tipSize += frameOverheadBytes
 	tip.FramePosition, tip.FrameSafeBlock, tip.FrameFee = frame.Position, safeBlock, fee
 	l.setTip(*tip)
 	l.metrics.framesOpened.Inc()
@@ -284,11 +324,14 @@ func (l *Lane) rotateFrame(ctx context.Context, safeBlock uint64) error {
 	return nil
 }
 
-// sealByAge closes the tip because it has been open too long, even if it is
-// empty: an aging open batch would otherwise drift into danger.
-func (l *Lane) sealByAge(ctx context.Context) error {
+// sealTip closes the tip outside a chunk: because it has been open too long
+// (reason "age"), even if it is empty — an aging open batch would otherwise
+// drift into danger — or because a frame would leave it no room under
+// MaxBatchBytes (reason "size").
+func (l *Lane) sealTip(ctx context.Context, reason string) error {
+	l.log.Debug("sealing the open batch", "reason", reason, "nonce", l.st.tip.Nonce, "bytes", l.st.tipSize)
 	var w store.Write
-	l.addSeal(&w, l.st.tipBatch, l.st.nextOffset-1)
+	l.addSeal(&w, l.st.tipBatch, l.st.nextOffset-1, l.st.tip.OpCount)
 	res, err := l.st.store.Apply(ctx, w)
 	if err != nil {
 		return err

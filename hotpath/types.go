@@ -43,8 +43,10 @@ func (e *RejectedError) Unwrap() error { return e.Reason }
 
 // FeeQuote is what GET /fee reports.
 type FeeQuote struct {
-	Fee            uint16 // the open frame's fee
-	RecommendedFee uint16 // from the fee policy
+	Fee uint16 // the open frame's fee
+	// RecommendedFee is the fee a frame opened now would get: the policy's,
+	// plus the admission fee step (so SuggestedMaxFee covers the step).
+	RecommendedFee uint16
 }
 
 // SuggestedMaxFee is max(fee, recommended) + 53: room for a 1.5× fee rise
@@ -77,4 +79,7 @@ type Status struct {
 	QueueDepth int
 	Head       uint64 // last committed feed offset
 	Reason     string // why intake is closed, when it is
+	// Admission is the latest admission computation, with the current fee
+	// step (capacity.md §2).
+	Admission Admission
 }

@@ -442,6 +442,9 @@ type Seal struct {
 	Payload   []byte
 	Snapshot  []byte
 	L2TxIndex uint64 // the last replay offset the snapshot includes
+	// OpCount is the number of user ops in the batch, stored with the seal
+	// for admission control (migrations/0003_admission.sql).
+	OpCount int
 }
 
 // NewBatch opens a batch (the root when ParentID is 0).
@@ -480,8 +483,9 @@ func (s *LaneStore) Apply(ctx context.Context, w Write) (WriteResult, error) {
 	}
 	if w.Seal != nil {
 		res.SealedHash = crypto.Keccak256Hash(w.Seal.Payload)
-		b.Queue(`UPDATE batches SET sealed_at = now(), payload = $2, payload_hash = $3
-			WHERE id = $1 AND sealed_at IS NULL AND invalidated_at IS NULL`, w.Seal.BatchID, w.Seal.Payload, res.SealedHash.Bytes()).
+		b.Queue(`UPDATE batches SET sealed_at = now(), payload = $2, payload_hash = $3, op_count = $4
+			WHERE id = $1 AND sealed_at IS NULL AND invalidated_at IS NULL`, w.Seal.BatchID, w.Seal.Payload, res.SealedHash.Bytes(),
+			w.Seal.OpCount).
 			Exec(func(tag pgconn.CommandTag) error {
 				if tag.RowsAffected() != 1 {
 					return fmt.Errorf("seal batch %d: not the open valid batch", w.Seal.BatchID)

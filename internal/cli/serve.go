@@ -104,6 +104,7 @@ func runServe(ctx context.Context, args []string, stdio Stdio) error {
 	walletCfg := wallet.Config{Portal: cfg.WalletPortalAddress.Address, Token: cfg.WalletTokenAddress.Address,
 		FeeRecipient: cfg.WalletFeeRecipient.Address}
 	hub := feed.NewHub(0)
+	soft, hard := cfg.AdmissionLines()
 	lane := hotpath.New(hotpath.Config{
 		DatabaseURL:    cfg.DatabaseURLOrDev(),
 		ChainID:        cfg.ChainID,
@@ -111,6 +112,9 @@ func runServe(ctx context.Context, args []string, stdio Stdio) error {
 		BatchSubmitter: cfg.BatchSubmitterAddress.Ptr(),
 		MaxBatchOpen:   cfg.MaxBatchOpen(),
 		Danger: hotpath.DangerConfig{MarginBlocks: cfg.PreemptiveMarginBlocks, ReadStaleBlocks: cfg.L1ReadStaleAfterBlocks,
+			SecondsPerBlock: cfg.SecondsPerBlock},
+		Admission: hotpath.AdmissionConfig{SoftBlocks: soft, HardBlocks: hard, MaxBatchBytes: int(cfg.MaxBatchBytes),
+			MaxInFlight: cfg.BatchSubmitterMaxInFlight, ResendAfterBlocks: cfg.BatchSubmitterResendAfterBlocks,
 			SecondsPerBlock: cfg.SecondsPerBlock},
 	}, hotpath.Deps{
 		NewApp:     func() app.Application { return wallet.New(walletCfg) },
@@ -134,7 +138,8 @@ func runServe(ctx context.Context, args []string, stdio Stdio) error {
 		return withExit(ExitUsage, err)
 	}
 	log.Info("serving", "public", server.PublicAddr().String(), "internal", server.InternalAddr().String(),
-		"chain_id", cfg.ChainID, "app", cfg.AppAddress.Address)
+		"chain_id", cfg.ChainID, "app", cfg.AppAddress.Address, "admission_soft_blocks", soft, "admission_hard_blocks", hard,
+		"max_batch_bytes", cfg.MaxBatchBytes)
 
 	laneCtx, stopLane := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopLane()
