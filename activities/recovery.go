@@ -168,24 +168,71 @@ func (a *Activities) WaitSynced(ctx context.Context, block uint64) error {
 	}
 }
 
-// Cascade runs the guarded cascade transaction (store.Recovery.Cascade).
-// Idempotent: a repeat finds nothing in danger and changes nothing. A
-// watermark that moved since the flush is a non-retryable WatermarkMoved
-// error: the workflow starts over from the flush.
+// Cascade runs the guarded cascade transaction (store.Recovery.Cascade),
+// heartbeating while it runs so that a long cascade never outlives its
+// heartbeat timeout (and a dead worker's attempt is retried within it).
+// Idempotent: a retry in the same recovery reports what an earlier attempt
+// committed (Earlier), waits with a retryable error while that attempt's
+// transaction is still open, or does the work if it rolled back; outside
+// that, a repeat finds nothing in danger and changes nothing. A watermark
+// that moved since the flush is a non-retryable WatermarkMoved error: the
+// workflow starts over from the flush.
 func (a *Activities) Cascade(ctx context.Context, in workflows.CascadeInput) (workflows.CascadeResult, error) {
+	started := time.Now()
+	stop := heartbeatWhile(ctx, func() any { return fmt.Sprintf("cascade running for %s", time.Since(started).Round(time.Second)) })
 	res, err := a.Recovery.Cascade(ctx, store.CascadeRequest{
 		FlushBlock: in.FlushBlock, Flushed: in.Flushed, FlushedWatermark: in.FlushedWatermark, InDanger: a.dangerLine(), Submitter: a.BatchSubmitter,
 	})
+	stop()
 	switch {
 	case errors.Is(err, store.ErrWatermarkMoved):
 		return workflows.CascadeResult{}, temporal.NewNonRetryableApplicationError(err.Error(), workflows.ErrTypeWatermarkMoved, err)
+	case errors.Is(err, store.ErrCascadeRunning):
+		// Retryable, typed so the Temporal UI names it.
+		a.Log.Warn("recovery: an earlier cascade attempt is still running; will retry")
+		return workflows.CascadeResult{}, temporal.NewApplicationErrorWithCause(err.Error(), workflows.ErrTypeCascadeRunning, err)
 	case err != nil:
 		return workflows.CascadeResult{}, classify(err)
 	}
 	if !res.NoOp {
 		a.Log.Warn("recovery: cascade", "pivot_nonce", res.PivotNonce, "invalidated", res.Invalidated,
-			"generation", res.Generation, "redrained", res.Redrained)
+			"invalidated_ops", res.InvalidatedOps, "generation", res.Generation, "redrained", res.Redrained,
+			"new_tip_id", res.NewTipID, "earlier_attempt", res.Earlier, "took", time.Since(started))
 	}
 	return workflows.CascadeResult{NoOp: res.NoOp, PivotNonce: res.PivotNonce, Invalidated: res.Invalidated,
-		Generation: res.Generation, Redrained: res.Redrained}, nil
+		InvalidatedOps: res.InvalidatedOps, Generation: res.Generation, Redrained: res.Redrained,
+		NewTipID: res.NewTipID, SafeBlock: res.SafeBlock, Fence: res.Fence, Earlier: res.Earlier}, nil
+}
+
+// heartbeatWhile records a heartbeat (with details()) now and then every
+// quarter of the activity's heartbeat timeout (every 2 s when it has none)
+// until the returned stop is called; stop waits for the goroutine, so no
+// heartbeat follows the activity's return. For an activity that blocks in
+// one call (a database transaction) and cannot heartbeat between steps.
+func heartbeatWhile(ctx context.Context, details func() any) (stop func()) {
+	every := 2 * time.Second
+	if hb := activity.GetInfo(ctx).HeartbeatTimeout; hb > 0 {
+		every = max(hb/4, 10*time.Millisecond)
+	}
+	activity.RecordHeartbeat(ctx, details())
+	done, exited := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(exited)
+		tick := time.NewTicker(every)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				activity.RecordHeartbeat(ctx, details())
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-exited
+	}
 }

@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
@@ -140,4 +142,69 @@ func TestRecoveryStartsOverWhenTheWatermarkMoved(t *testing.T) {
 	var can *workflow.ContinueAsNewError
 	require.True(t, errors.As(env.GetWorkflowError(), &can), "%v", env.GetWorkflowError())
 	require.NotContains(t, sc.steps, "resume")
+}
+
+// TestRecoveryReportsTheCascadeARetryFound: the failure — the first
+// cascade attempt committed 5,434 invalidations but its reply was lost (its
+// heartbeat timed out), and the retry reported a no-op. Now the retry
+// returns the record the committed attempt left, and the status query and
+// the workflow's result report that.
+func TestRecoveryReportsTheCascadeARetryFound(t *testing.T) {
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestWorkflowEnvironment()
+	var (
+		mu       sync.Mutex
+		recorded *CascadeResult // the database's cascade record
+		attempts int
+		options  []activity.Info
+	)
+	committed := CascadeResult{PivotNonce: 7, Invalidated: 5434, InvalidatedOps: 554176, Generation: 1, Redrained: 3,
+		NewTipID: 9000, SafeBlock: 500, Fence: 1}
+	sc := &recoveryScript{
+		assess: Assessment{HasUnaccepted: true, PivotNonce: 7},
+		cascade: func(CascadeInput) (CascadeResult, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			attempts++
+			if recorded != nil {
+				found := *recorded
+				found.Earlier = true
+				return found, nil
+			}
+			recorded = &committed
+			return CascadeResult{}, errors.New("activity heartbeat timeout") // committed, reply lost
+		},
+	}
+	sc.register(env)
+	env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, _ converter.EncodedValues) {
+		if info.ActivityType.Name == ActivityCascade {
+			mu.Lock()
+			options = append(options, *info)
+			mu.Unlock()
+		}
+	})
+	env.ExecuteWorkflow(Recovery, RecoveryInput{Reason: "test"})
+	require.NoError(t, env.GetWorkflowError())
+	require.Equal(t, 2, attempts)
+
+	want := committed
+	want.Earlier = true
+	var result RecoveryStatus
+	require.NoError(t, env.GetWorkflowResult(&result))
+	require.Equal(t, &want, result.Cascade)
+	v, err := env.QueryWorkflow(QueryStatus)
+	require.NoError(t, err)
+	var st RecoveryStatus
+	require.NoError(t, v.Get(&st))
+	require.Equal(t, "done", st.Step)
+	require.Equal(t, &want, st.Cascade)
+
+	// The cascade runs under a heartbeat timeout it keeps (the activity
+	// heartbeats while its transaction runs) and a start-to-close timeout
+	// far above the worst case measured.
+	require.NotEmpty(t, options)
+	for _, info := range options {
+		require.Equal(t, cascadeHeartbeatTimeout, info.HeartbeatTimeout)
+		require.GreaterOrEqual(t, info.Deadline.Sub(info.StartedTime), cascadeTimeout)
+	}
 }

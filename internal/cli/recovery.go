@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
 	"github.com/cartesi/sequencer/internal/config"
+	"github.com/cartesi/sequencer/store"
 	"github.com/cartesi/sequencer/worker"
 	"github.com/cartesi/sequencer/workflows"
 )
@@ -28,8 +30,49 @@ func recoveryClient(ctx context.Context, stdio Stdio) (client.Client, error) {
 	return c, nil
 }
 
+// lastCascade is the database's record of the newest cascade, as `recovery
+// status` prints it.
+type lastCascade struct {
+	Generation      uint64    `json:"generation"`
+	Fence           uint64    `json:"recovery_fence"`
+	PivotNonce      uint64    `json:"pivot_nonce"`
+	Invalidated     int64     `json:"invalidated_batches"`
+	InvalidatedOps  int64     `json:"invalidated_ops"`
+	Redrained       int       `json:"redrained_inputs"`
+	NewTipID        int64     `json:"new_tip_id"`
+	SafeBlock       uint64    `json:"safe_block"`
+	FlushBlock      uint64    `json:"flush_block,omitempty"`
+	At              time.Time `json:"at"`
+	CurrentRecovery bool      `json:"current_recovery"` // made by the recovery the workflow runs or ran last
+}
+
+// readLastCascade reads the newest cascade record from SEQ_DATABASE_URL (or
+// the dev database) without migrating; nil when none was recorded.
+func readLastCascade(ctx context.Context) (*lastCascade, error) {
+	cfg, err := loadConfig(config.RoleMigrate)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	pool, err := pgxpool.New(ctx, cfg.DatabaseURLOrDev())
+	if err != nil {
+		return nil, fmt.Errorf("database: %w", err)
+	}
+	defer pool.Close()
+	c, found, err := store.NewRecovery(pool).LastCascade(ctx)
+	if err != nil || !found {
+		return nil, err
+	}
+	return &lastCascade{Generation: c.Generation, Fence: c.Fence, PivotNonce: c.PivotNonce, Invalidated: c.Invalidated,
+		InvalidatedOps: c.InvalidatedOps, Redrained: c.Redrained, NewTipID: c.NewTipID, SafeBlock: c.SafeBlock,
+		FlushBlock: c.FlushBlock, At: c.At}, nil
+}
+
 // runRecoveryStatus: sequencer recovery status — the recovery workflow's
-// state and current step, as JSON.
+// state and current step, and what the newest cascade did as the database
+// recorded it (the truth when the workflow cannot be queried, e.g. with no
+// worker running), as JSON.
 func runRecoveryStatus(ctx context.Context, args []string, stdio Stdio) error {
 	fs := newFlagSet("recovery status", stdio)
 	if err := parseFlags(fs, args, 0); err != nil {
@@ -41,12 +84,19 @@ func runRecoveryStatus(ctx context.Context, args []string, stdio Stdio) error {
 	}
 	defer c.Close()
 	out := struct {
-		WorkflowID string                    `json:"workflow_id"`
-		RunID      string                    `json:"run_id,omitempty"`
-		State      string                    `json:"state"`
-		StartedAt  *time.Time                `json:"started_at,omitempty"`
-		Status     *workflows.RecoveryStatus `json:"status,omitempty"`
+		WorkflowID  string                    `json:"workflow_id"`
+		RunID       string                    `json:"run_id,omitempty"`
+		State       string                    `json:"state"`
+		StartedAt   *time.Time                `json:"started_at,omitempty"`
+		Status      *workflows.RecoveryStatus `json:"status,omitempty"`
+		LastCascade *lastCascade              `json:"last_cascade,omitempty"`
+		DBError     string                    `json:"last_cascade_error,omitempty"`
 	}{WorkflowID: workflows.RecoveryWorkflowID}
+	last, err := readLastCascade(ctx)
+	if err != nil {
+		out.DBError = err.Error()
+	}
+	out.LastCascade = last
 	desc, err := c.DescribeWorkflowExecution(ctx, workflows.RecoveryWorkflowID, "")
 	var notFound *serviceerror.NotFound
 	switch {
@@ -66,6 +116,9 @@ func runRecoveryStatus(ctx context.Context, args []string, stdio Stdio) error {
 		var s workflows.RecoveryStatus
 		if v.Get(&s) == nil {
 			out.Status = &s
+			if last != nil && s.Cascade != nil && !s.Cascade.NoOp && s.Cascade.Generation == last.Generation {
+				last.CurrentRecovery = true
+			}
 		}
 	}
 	return writeJSON(stdio.Out, out)
@@ -91,10 +144,12 @@ func runRecoveryStart(ctx context.Context, args []string, stdio Stdio) error {
 	}
 	fmt.Fprintf(stdio.Out, "recovery workflow %s run %s\n", run.GetID(), run.GetRunID())
 	if *wait {
-		if err := run.Get(ctx, nil); err != nil {
+		var st workflows.RecoveryStatus
+		if err := run.Get(ctx, &st); err != nil {
 			return fmt.Errorf("recovery failed: %w", err)
 		}
 		fmt.Fprintln(stdio.Out, "recovery done")
+		return writeJSON(stdio.Out, st)
 	}
 	return nil
 }
