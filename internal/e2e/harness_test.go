@@ -60,6 +60,9 @@ var (
 	walletConfig = wallet.Config{Portal: portal, Token: token, FeeRecipient: feeRecipient}
 )
 
+// testAppName is the application_name of the test's own database sessions.
+const testAppName = "e2e-test"
+
 // world is a migrated database with funded users and a safe head.
 type world struct {
 	url  string
@@ -72,7 +75,11 @@ func newWorld(t *testing.T, users int) *world {
 	t.Helper()
 	ctx := context.Background()
 	url := pgtest.NewDatabase(t, pgtest.WithTemplate("migrated", migrations.ApplyURL))
-	pool, err := pgxpool.New(ctx, url)
+	pcfg, err := pgxpool.ParseConfig(url)
+	require.NoError(t, err)
+	// Named, so a test can tell its own sessions from the sequencer's.
+	pcfg.ConnConfig.RuntimeParams["application_name"] = testAppName
+	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
 	require.NoError(t, err)
 	t.Cleanup(pool.Close)
 	l1, err := l1rows.New(ctx, pool)
