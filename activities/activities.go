@@ -8,11 +8,13 @@
 package activities
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math/big"
+	"slices"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -39,8 +41,11 @@ type Reader interface {
 type Poster interface {
 	Nonces(ctx context.Context) (latest, pending, safe uint64, err error)
 	SuggestFees(ctx context.Context) (l1.Fees, error)
-	BuildAddInput(ctx context.Context, payload []byte, nonce uint64, fees l1.Fees) (*types.Transaction, error)
+	CheckChainID(ctx context.Context) error
+	EstimateAddInputGasUpTo(ctx context.Context, size int) (uint64, error)
+	SignAddInput(payload []byte, nonce uint64, fees l1.Fees, gas uint64) (*types.Transaction, error)
 	Send(ctx context.Context, tx *types.Transaction) error
+	Receipt(ctx context.Context, hash common.Hash) (*types.Receipt, uint64, error)
 }
 
 // Chain is the plain chain queries the activities make.
@@ -67,13 +72,16 @@ type Activities struct {
 	// FirstBlock is where the first observation starts scanning logs (the
 	// InputBox deployment block, or 0).
 	FirstBlock uint64
-	// MaxBatchesPerRound bounds how many batches one submission round sends.
-	MaxBatchesPerRound int
-	// PollInterval is how often AwaitInclusion looks at the chain.
+	// PollInterval is how often the recovery's flush looks at the chain.
 	PollInterval time.Duration
-	Now          func() time.Time
-	Log          *slog.Logger
-	Metrics      *Metrics // nil: no metrics
+	// SubmitPoll is how often PlanSubmissionRound looks at the chain and
+	// the database while it waits for work (0: 250 ms). It bounds how late
+	// the window refills after an inclusion; each look is one
+	// eth_blockNumber and one database query unless something changed.
+	SubmitPoll time.Duration
+	Now        func() time.Time
+	Log        *slog.Logger
+	Metrics    *Metrics // nil: no metrics
 	// Danger holds the detector's thresholds: Observe reports observed
 	// danger with the same rules as the lane, and recovery uses the line.
 	Danger hotpath.DangerConfig
@@ -104,8 +112,10 @@ func classify(err error) error {
 // Observe reads the L1 safe head and every new input of the app up to it and
 // records them, with the accepted-batch frontier, in one database
 // transaction. A retry re-reads L1 and re-records: inputs already stored are
-// skipped by index, so it is idempotent. Divergence is recorded and returned
-// as a non-retryable error.
+// compared, not written again, so it is idempotent. Each round that the safe
+// head advances also re-reads the last stored input's block and compares it
+// (a reorg below the safe block). Divergence is recorded and returned as a
+// non-retryable error.
 func (a *Activities) Observe(ctx context.Context) (res workflows.ObserveResult, err error) {
 	defer func() { a.Metrics.failed(workflows.ActivityObserve, err) }()
 	return a.observe(ctx)
@@ -150,6 +160,16 @@ func (a *Activities) observe(ctx context.Context) (workflows.ObserveResult, erro
 			return res, classify(err)
 		}
 	}
+	if st.NextInputIndex > 0 {
+		// Re-read the last stored block's inputs for Record to compare: a
+		// reorg below the safe block becomes divergence, not history we
+		// build on (store.ObserverState.LastInputBlock says why this block).
+		again, err := a.Reader.Inputs(ctx, a.App, st.LastInputBlock, st.LastInputBlock, st.LastBlockFirstIndex, st.NextInputIndex-st.LastBlockFirstIndex)
+		if err != nil {
+			return res, classify(err)
+		}
+		inputs = append(again, inputs...)
+	}
 	obs := store.Observation{SafeBlock: head.Number, SafeTimestamp: head.Timestamp, Submitter: a.BatchSubmitter, Now: a.Now()}
 	for _, in := range inputs {
 		obs.Inputs = append(obs.Inputs, store.ObservedInput{Index: in.Index, Sender: in.Sender, Payload: in.Payload,
@@ -158,7 +178,7 @@ func (a *Activities) observe(ctx context.Context) (workflows.ObserveResult, erro
 	rec, err := a.Observer.Record(ctx, obs)
 	if err != nil {
 		if errors.Is(err, store.ErrDivergence) {
-			a.Log.Error("CANONICAL DIVERGENCE: L1 accepted a batch that is not ours; the observer stops", "detail", rec.Divergence)
+			a.Log.Error("CANONICAL DIVERGENCE: L1 accepted a batch that is not ours, or rewrote a stored safe input; the observer stops", "detail", rec.Divergence)
 		}
 		return res, classify(err)
 	}
@@ -175,40 +195,112 @@ func (a *Activities) observe(ctx context.Context) (workflows.ObserveResult, erro
 	return res, nil
 }
 
-// PlanSubmission derives, from the database and L1 alone, the batches still
-// to post: the first batch nonce the rollup needs is the accepted frontier
-// advanced over our own batches that already landed above the stored safe
-// block; every valid sealed batch from there on is assigned a wallet nonce,
-// consecutively from the account's current transaction count. Read-only: a
-// retry just plans again.
-func (a *Activities) PlanSubmission(ctx context.Context) (workflows.Plan, error) {
-	var plan workflows.Plan
-	frontier, safeBlock, err := a.Submitter.Frontier(ctx)
+// PlanSubmissionRound waits until the submitter has something to do and
+// returns what, from one consistent view pinned at one L1 block B (the
+// latest when it looks): the account's transaction count at B (NonceAt B)
+// and our own inputs landed up to B (the stored accepted frontier advanced
+// over the batches we posted in (stored safe block, B]). A batch mined
+// while planning is therefore counted on both sides or on neither, and
+// wallet nonce N+i (N the count at B) is due to carry batch F+i (F the
+// first batch nonce the rollup still needs at B). Against the window the
+// workflow tracks it finds: entries included (wallet nonce < N); entries
+// whose replacement is due (not included ResendAfterBlocks after their
+// broadcast: same nonce, same batch, fees per l1.ReplacementFees with the
+// cap; an entry at the cap is not bumped: it is rebroadcast at the same
+// fees, in case the node lost it, and waited for); entries whose slot must
+// carry another batch now (a recovery replaced it, or a slot was consumed
+// by something else: reassigned, with bumped fees); and, while the window
+// has room, the next sealed batches at the next wallet nonces, with the
+// fresh fee estimate (fetched once per plan) capped.
+//
+// It returns as soon as something was included or is to be sent, or after
+// req.Wait with an empty plan; it polls the chain and the database every
+// SubmitPoll and re-plans only when the latest block or the database view
+// changed. It heartbeats every poll. Read-only apart from metrics: a retry
+// plans again (an included batch's gas may then be counted twice in
+// sequencer_submitter_l1_gas_used_total if the first attempt's result was
+// lost).
+func (a *Activities) PlanSubmissionRound(ctx context.Context, req workflows.PlanRequest) (plan workflows.Plan, err error) {
+	defer func() { a.Metrics.failed(workflows.ActivityPlanRound, err) }()
+	maxFee, err := parseWei(req.MaxFeePerGas)
 	if err != nil {
-		return plan, err
+		return plan, temporal.NewNonRetryableApplicationError(err.Error(), workflows.ErrTypeConfiguration, err)
 	}
-	st, err := a.Observer.State(ctx)
-	if err != nil {
-		return plan, err
+	poll := a.SubmitPoll
+	if poll <= 0 {
+		poll = 250 * time.Millisecond
 	}
-	if st.Control.Recovering() {
-		// Nothing is sent while a recovery holds the fence (the broadcast
-		// claim would refuse it anyway).
-		plan.FirstNeeded = frontier
-		return plan, nil
+	if len(req.InFlight) == 0 && req.IdlePoll > poll {
+		poll = req.IdlePoll // nothing in flight: only new sealed batches matter
 	}
-	latest, err := a.Chain.BlockNumber(ctx)
-	if err != nil {
-		return plan, classify(err)
+	deadline := time.Now().Add(req.Wait)
+	type key struct {
+		block uint64
+		view  store.SubmitterView
 	}
-	next := frontier
-	if latest > safeBlock {
-		count, err := a.Reader.InputCount(ctx, a.App, latest)
+	var seen key
+	looked := false
+	plan = workflows.Plan{Window: req.InFlight}
+	for {
+		latest, err := a.Chain.BlockNumber(ctx)
 		if err != nil {
 			return plan, classify(err)
 		}
-		if count > st.NextInputIndex {
-			landed, err := a.Reader.Inputs(ctx, a.App, safeBlock+1, latest, st.NextInputIndex, count-st.NextInputIndex)
+		view, err := a.Submitter.View(ctx)
+		if err != nil {
+			return plan, err
+		}
+		k := key{block: latest, view: view}
+		// A node behind the stored safe head cannot give a consistent view
+		// (our inputs up to the safe block are already counted): wait.
+		if (!looked || k != seen) && latest >= view.SafeBlock {
+			p, err := a.planAt(ctx, req, latest, view, maxFee)
+			if err != nil {
+				return plan, err
+			}
+			plan, seen, looked = p, k, true
+			if len(plan.Included) > 0 || len(plan.Sends) > 0 {
+				a.recordPlan(ctx, plan)
+				return plan, nil
+			}
+		}
+		activity.RecordHeartbeat(ctx, latest)
+		if !time.Now().Before(deadline) {
+			a.recordPlan(ctx, plan)
+			return plan, nil
+		}
+		select {
+		case <-ctx.Done():
+			return plan, ctx.Err()
+		case <-time.After(poll):
+		}
+	}
+}
+
+// planAt derives the plan at block b (see PlanSubmissionRound).
+func (a *Activities) planAt(ctx context.Context, req workflows.PlanRequest, b uint64, view store.SubmitterView, maxFee *big.Int) (workflows.Plan, error) {
+	plan := workflows.Plan{Block: b, FirstNeeded: view.Accepted}
+	window := slices.Clone(req.InFlight)
+	slices.SortFunc(window, func(x, y workflows.InFlight) int { return cmp.Compare(x.WalletNonce, y.WalletNonce) })
+	if view.Recovering {
+		// Nothing is sent while a recovery holds the fence (the claim
+		// would refuse it anyway).
+		plan.Fenced, plan.Window = true, window
+		return plan, nil
+	}
+	at := new(big.Int).SetUint64(b)
+	n, err := a.Chain.NonceAt(ctx, a.BatchSubmitter, at)
+	if err != nil {
+		return plan, classify(err)
+	}
+	first := view.Accepted
+	if b > view.SafeBlock {
+		count, err := a.Reader.InputCount(ctx, a.App, b)
+		if err != nil {
+			return plan, classify(err)
+		}
+		if count > view.NextInputIndex {
+			landed, err := a.Reader.Inputs(ctx, a.App, view.SafeBlock+1, b, view.NextInputIndex, count-view.NextInputIndex)
 			if err != nil {
 				return plan, classify(err)
 			}
@@ -216,136 +308,268 @@ func (a *Activities) PlanSubmission(ctx context.Context) (workflows.Plan, error)
 				if in.Sender != a.BatchSubmitter {
 					continue
 				}
-				if _, outcome, _ := scheduler.CheckBatch(in.Payload, in.BlockNumber, next); outcome.ConsumesNonce() {
-					next++
+				if _, outcome, _ := scheduler.CheckBatch(in.Payload, in.BlockNumber, first); outcome.ConsumesNonce() {
+					first++
 				}
 			}
 		}
 	}
-	plan.FirstNeeded = next
-	limit := a.MaxBatchesPerRound
-	if limit <= 0 {
-		limit = 16
-	}
-	pending, err := a.Submitter.SealedFrom(ctx, next, limit)
+	plan.AccountNonce, plan.FirstNeeded = n, first
+
+	size := max(req.MaxInFlight, 1)
+	infos, err := a.Submitter.SealedInfoFrom(ctx, first, size)
 	if err != nil {
 		return plan, err
 	}
-	if len(pending) == 0 {
-		return plan, nil
-	}
-	walletNonce, _, _, err := a.Poster.Nonces(ctx)
-	if err != nil {
-		return plan, classify(err)
-	}
-	for i, b := range pending {
-		if b.Nonce != next+uint64(i) {
-			return plan, fmt.Errorf("sealed batches are not contiguous: expected nonce %d, found %d", next+uint64(i), b.Nonce)
+	// Wallet nonce n+i is due to carry batch first+i.
+	due := map[uint64]store.BatchInfo{}
+	for i, info := range infos {
+		if info.Nonce != first+uint64(i) {
+			return plan, fmt.Errorf("sealed batches are not contiguous: expected nonce %d, found %d", first+uint64(i), info.Nonce)
 		}
-		plan.Batches = append(plan.Batches, workflows.PlannedBatch{BatchNonce: b.Nonce, WalletNonce: walletNonce + uint64(i), Hash: b.Hash.Hex()})
+		due[n+uint64(i)] = info
+	}
+
+	var fresh *l1.Fees
+	freshFees := func() (l1.Fees, error) {
+		if fresh == nil {
+			f, err := a.Poster.SuggestFees(ctx)
+			if err != nil {
+				return l1.Fees{}, classify(err)
+			}
+			fresh = &f
+		}
+		return *fresh, nil
+	}
+	// replacement returns the fees to re-send over prev with, or ok false
+	// when prev is at the cap (no estimate needed to know: a fresh estimate
+	// only raises what the cap then limits).
+	replacement := func(prevWire workflows.Fees) (fees l1.Fees, capped, ok bool, err error) {
+		prev, err := feesFromWire(prevWire)
+		if err != nil {
+			return fees, false, false, temporal.NewNonRetryableApplicationError(err.Error(), workflows.ErrTypeConfiguration, err)
+		}
+		if _, _, ok := l1.ReplacementFees(&prev, l1.Fees{}, maxFee); !ok {
+			return fees, true, false, nil
+		}
+		f, err := freshFees()
+		if err != nil {
+			return fees, false, false, err
+		}
+		fees, capped, ok = l1.ReplacementFees(&prev, f, maxFee)
+		return fees, capped, ok, nil
+	}
+	send := func(kind workflows.SendKind, info store.BatchInfo, walletNonce uint64, fees l1.Fees, capped bool) {
+		plan.Sends = append(plan.Sends, workflows.PlannedSend{Kind: kind, BatchNonce: info.Nonce, Hash: info.Hash.Hex(),
+			WalletNonce: walletNonce, Fees: feesToWire(fees), Capped: capped, Size: info.Size, Ops: info.Ops})
+	}
+
+	tracked := map[uint64]bool{}
+	for _, e := range window {
+		if e.WalletNonce < n {
+			plan.Included = append(plan.Included, e)
+			continue
+		}
+		tracked[e.WalletNonce] = true
+		info, isDue := due[e.WalletNonce]
+		same := isDue && info.Nonce == e.BatchNonce && info.Hash.Hex() == e.Hash
+		var kind workflows.SendKind
+		switch {
+		case same && b >= e.SentBlock+req.ResendAfterBlocks:
+			kind = workflows.SendReplace
+		case isDue && !same:
+			kind = workflows.SendReassign
+		default:
+			// Waiting: not due for replacement yet, or no batch is due at
+			// this slot now (it is kept: its fees matter if one becomes due).
+			plan.Window = append(plan.Window, e)
+			continue
+		}
+		fees, capped, ok, err := replacement(e.Fees)
+		if err != nil {
+			return plan, err
+		}
+		switch {
+		case ok:
+			send(kind, info, e.WalletNonce, fees, capped)
+		case kind == workflows.SendReplace:
+			// At the cap: no bump is possible. Keep waiting (alert), and
+			// broadcast the same transaction again in case the node lost
+			// it; one that holds it answers "known".
+			e.Capped = true
+			prev, _ := feesFromWire(e.Fees) // parsed by replacement already
+			send(workflows.SendRebroadcast, info, e.WalletNonce, prev, true)
+		default:
+			// A reassignment needs a bump to displace the slot's
+			// transaction, and none exists under the cap: wait (alert).
+			e.Capped = true
+		}
+		plan.Window = append(plan.Window, e)
+	}
+	for i := 0; i < size; i++ {
+		w := n + uint64(i)
+		info, isDue := due[w]
+		if !isDue {
+			break
+		}
+		if tracked[w] {
+			continue
+		}
+		f, err := freshFees()
+		if err != nil {
+			return plan, err
+		}
+		fees, capped, _ := l1.ReplacementFees(nil, f, maxFee)
+		send(workflows.SendNew, info, w, fees, capped)
+	}
+	if len(plan.Sends) > 0 {
+		size := 0
+		for _, s := range plan.Sends {
+			size = max(size, s.Size)
+		}
+		if plan.GasLimit, err = a.Poster.EstimateAddInputGasUpTo(ctx, size); err != nil {
+			return plan, classify(err)
+		}
 	}
 	return plan, nil
 }
 
-// SendBatch broadcasts one planned batch: it raises the durable wallet-nonce
-// watermark to the batch's wallet nonce first (write-before-broadcast, in the
-// transaction that checks the batch is still valid), then sends InputBox.addInput at that nonce with fresh fees (bumped over the
-// previous broadcast's when there was one). A retry does the same again:
-// the watermark is monotonic, and a re-broadcast at the same nonce is
-// answered "already known" or replaces the earlier one; it never moves to
-// another nonce. If the batch was invalidated since planning, nothing is
-// sent (Skipped).
-func (a *Activities) SendBatch(ctx context.Context, req workflows.SendRequest) (res workflows.SendResult, err error) {
-	defer func() { a.Metrics.failed(workflows.ActivitySendBatch, err) }()
-	return a.sendBatch(ctx, req)
+// recordPlan updates the submitter's gauges and, for the entries the plan
+// found included, the gas and ops counters. Best effort: a receipt that
+// cannot be read is not counted (nor is an entry whose slot another
+// transaction consumed).
+func (a *Activities) recordPlan(ctx context.Context, plan workflows.Plan) {
+	if a.Metrics == nil {
+		return
+	}
+	capped := false
+	for _, e := range plan.Window {
+		capped = capped || e.Capped
+	}
+	newSends := 0
+	for _, s := range plan.Sends {
+		capped = capped || s.Capped
+		if s.Kind == workflows.SendNew {
+			newSends++
+		}
+	}
+	a.Metrics.window(len(plan.Window)+newSends, capped)
+	for _, e := range plan.Included {
+		rcpt, _, err := a.Poster.Receipt(ctx, common.HexToHash(e.TxHash))
+		if err != nil || rcpt == nil {
+			continue
+		}
+		a.Metrics.posted(rcpt.GasUsed, e.Ops)
+	}
 }
 
-func (a *Activities) sendBatch(ctx context.Context, req workflows.SendRequest) (workflows.SendResult, error) {
-	fees, err := a.Poster.SuggestFees(ctx)
-	if err != nil {
-		return workflows.SendResult{}, classify(err)
+// SendSubmissionRound claims and broadcasts one round. First, in one
+// database transaction (store.Submitter.ClaimRound), it checks that no
+// recovery holds the fence and that every batch is still the valid sealed
+// one with its hash, and raises the wallet-nonce watermark to the highest
+// wallet nonce granted: write-before-broadcast for the whole round. Then,
+// in wallet-nonce order, it signs each transaction with the plan's fees and
+// the plan's gas limit (one for the round, covering its longest payload: see
+// l1.Poster.EstimateAddInputGasUpTo) and broadcasts it, heartbeating. A
+// refused claim is skipped, and so is every new slot above it (a recovery
+// invalidates a suffix: no transaction is left waiting behind a hole).
+//
+// Retry: the same request claims the same batches at the same wallet nonces
+// and rebuilds the same transactions (same fees, same gas), which the node
+// answers "already known" or, once mined, "nonce too low" (both: known). It
+// never moves a batch to another nonce.
+func (a *Activities) SendSubmissionRound(ctx context.Context, req workflows.SendRoundRequest) (res workflows.SendRoundResult, err error) {
+	defer func() { a.Metrics.failed(workflows.ActivitySendRound, err) }()
+	res.Outcomes = make([]workflows.SendOutcome, len(req.Sends))
+	order := make([]int, len(req.Sends))
+	claims := make([]store.Claim, len(req.Sends))
+	for i, s := range req.Sends {
+		order[i] = i
+		claims[i] = store.Claim{Nonce: s.BatchNonce, Hash: common.HexToHash(s.Hash), WalletNonce: s.WalletNonce}
+		res.Outcomes[i].Result = workflows.SendSkipped
 	}
-	if req.Previous != nil {
-		prev, err := feesFromWire(*req.Previous)
-		if err != nil {
-			return workflows.SendResult{}, classify(err)
+	slices.SortFunc(order, func(x, y int) int { return cmp.Compare(req.Sends[x].WalletNonce, req.Sends[y].WalletNonce) })
+	batches, err := a.Submitter.ClaimRound(ctx, claims)
+	if err != nil {
+		return res, err
+	}
+	granted := 0
+	for i, b := range batches {
+		if b == nil {
+			continue
 		}
-		fees = l1.Bump(prev, fees)
+		granted++
+		if len(b.Payload) > req.Sends[i].Size {
+			// The plan sized the gas for what it saw; a claimed batch is the
+			// same bytes (hash checked), so this cannot happen unless the
+			// request was forged.
+			return res, temporal.NewNonRetryableApplicationError(fmt.Sprintf("batch %d is %d bytes, planned for %d",
+				b.Nonce, len(b.Payload), req.Sends[i].Size), workflows.ErrTypeConfiguration, nil)
+		}
 	}
-	// Write-before-broadcast, atomically with the check that the batch is
-	// still the valid one (a recovery cascade serialises against it).
-	batch, ok, err := a.Submitter.ClaimForBroadcast(ctx, req.Batch.BatchNonce, common.HexToHash(req.Batch.Hash), req.Batch.WalletNonce)
-	if err != nil {
-		return workflows.SendResult{}, err
-	}
-	if !ok {
+	if granted == 0 {
 		a.Metrics.broadcast("skipped")
-		return workflows.SendResult{Skipped: true}, nil
+		a.Log.Info("submission round refused by the claim (recovery fence or batches replaced)", "sends", len(req.Sends))
+		return res, nil
 	}
-	tx, err := a.Poster.BuildAddInput(ctx, batch.Payload, req.Batch.WalletNonce, fees)
-	if err != nil {
-		return workflows.SendResult{}, classify(err)
+	if err := a.Poster.CheckChainID(ctx); err != nil {
+		return res, classify(err)
 	}
-	res := workflows.SendResult{TxHash: tx.Hash().Hex(), Fees: feesToWire(fees)}
-	activity.RecordHeartbeat(ctx, res.TxHash)
-	err = a.Poster.Send(ctx, tx)
-	switch {
-	case err == nil:
-		a.Metrics.broadcast("sent")
-		a.Log.Info("batch broadcast", "batch_nonce", req.Batch.BatchNonce, "wallet_nonce", req.Batch.WalletNonce,
-			"tx", res.TxHash, "fee_cap", fees.FeeCap, "tip_cap", fees.TipCap)
-	case errors.Is(err, l1.ErrCheckReceipt):
-		res.AlreadyKnown = true
-		a.Metrics.broadcast("already_known")
-		a.Log.Info("wallet nonce already in use; checking inclusion instead", "batch_nonce", req.Batch.BatchNonce,
-			"wallet_nonce", req.Batch.WalletNonce, "err", err)
-	case errors.Is(err, l1.ErrInsufficientFunds):
-		a.Log.Error("the batch submitter account cannot pay for its transaction: fund it", "address", a.BatchSubmitter, "err", err)
-		return workflows.SendResult{}, err
-	default:
-		return workflows.SendResult{}, classify(err)
+	gas := req.GasLimit
+	holeAt := false
+	for _, i := range order {
+		s := req.Sends[i]
+		b := batches[i]
+		if b == nil || (holeAt && s.Kind == workflows.SendNew) {
+			holeAt = holeAt || b == nil
+			a.Metrics.broadcast("skipped")
+			a.Metrics.inFlightSkipped(s.Kind == workflows.SendNew)
+			continue
+		}
+		fees, err := feesFromWire(s.Fees)
+		if err != nil {
+			return res, temporal.NewNonRetryableApplicationError(err.Error(), workflows.ErrTypeConfiguration, err)
+		}
+		tx, err := a.Poster.SignAddInput(b.Payload, s.WalletNonce, fees, gas)
+		if err != nil {
+			return res, classify(err)
+		}
+		res.Outcomes[i].TxHash = tx.Hash().Hex()
+		activity.RecordHeartbeat(ctx, s.WalletNonce)
+		switch err := a.Poster.Send(ctx, tx); {
+		case err == nil:
+			res.Outcomes[i].Result = workflows.SendSent
+			a.Metrics.broadcast("sent")
+			a.Log.Info("batch broadcast", "kind", s.Kind, "batch_nonce", s.BatchNonce, "wallet_nonce", s.WalletNonce,
+				"tx", res.Outcomes[i].TxHash, "fee_cap", fees.FeeCap, "tip_cap", fees.TipCap)
+			if s.Kind == workflows.SendReplace || s.Kind == workflows.SendReassign {
+				a.Metrics.replaced()
+			}
+		case errors.Is(err, l1.ErrCheckReceipt):
+			res.Outcomes[i].Result = workflows.SendKnown
+			a.Metrics.broadcast("already_known")
+			a.Log.Debug("wallet nonce already in use; the window tracks it", "batch_nonce", s.BatchNonce,
+				"wallet_nonce", s.WalletNonce, "err", err)
+		case errors.Is(err, l1.ErrInsufficientFunds):
+			a.Log.Error("the batch submitter account cannot pay for its transaction: fund it", "address", a.BatchSubmitter, "err", err)
+			return res, err
+		default:
+			return res, classify(err)
+		}
 	}
 	return res, nil
 }
 
-// AwaitInclusion waits until the wallet nonce has been consumed on L1 with
-// the required confirmations (the account's transaction count at block
-// latest − confirmations + 1 exceeds it), or until the timeout. It
-// heartbeats; a retry just waits again.
-func (a *Activities) AwaitInclusion(ctx context.Context, req workflows.AwaitRequest) (workflows.AwaitResult, error) {
-	poll := a.PollInterval
-	if poll <= 0 {
-		poll = time.Second
+// parseWei parses a decimal wei amount; "" is nil (no cap).
+func parseWei(s string) (*big.Int, error) {
+	if s == "" {
+		return nil, nil
 	}
-	deadline := time.NewTimer(req.Timeout)
-	defer deadline.Stop()
-	tick := time.NewTicker(poll)
-	defer tick.Stop()
-	for {
-		latest, err := a.Chain.BlockNumber(ctx)
-		if err != nil {
-			return workflows.AwaitResult{}, classify(err)
-		}
-		if confirmations := max(req.Confirmations, 1); latest+1 >= confirmations {
-			at := new(big.Int).SetUint64(latest + 1 - confirmations)
-			n, err := a.Chain.NonceAt(ctx, a.BatchSubmitter, at)
-			if err != nil {
-				return workflows.AwaitResult{}, classify(err)
-			}
-			if n > req.WalletNonce {
-				return workflows.AwaitResult{Included: true}, nil
-			}
-		}
-		activity.RecordHeartbeat(ctx, latest)
-		select {
-		case <-ctx.Done():
-			return workflows.AwaitResult{}, ctx.Err()
-		case <-deadline.C:
-			a.Metrics.awaitTimeout()
-			return workflows.AwaitResult{Included: false}, nil
-		case <-tick.C:
-		}
+	v, ok := new(big.Int).SetString(s, 10)
+	if !ok || v.Sign() <= 0 {
+		return nil, fmt.Errorf("bad max fee per gas %q: want a positive decimal wei amount", s)
 	}
+	return v, nil
 }
 
 // PromoteSnapshots makes the newest accepted batch's snapshot the finalized

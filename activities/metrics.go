@@ -12,6 +12,12 @@ type Metrics struct {
 	broadcasts    *prometheus.CounterVec
 	awaitTimeouts prometheus.Counter
 	failures      *prometheus.CounterVec
+
+	inFlight     prometheus.Gauge
+	feeCapped    prometheus.Gauge
+	replacements prometheus.Counter
+	gasUsed      prometheus.Counter
+	postedOps    prometheus.Counter
 }
 
 // NewMetrics registers the worker's series on reg.
@@ -28,11 +34,22 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		broadcasts: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "sequencer_batch_broadcasts_total",
 			Help: "Batch broadcasts by result (sent, already_known, skipped)."}, []string{"result"}),
 		awaitTimeouts: prometheus.NewCounter(prometheus.CounterOpts{Name: "sequencer_batch_inclusion_timeouts_total",
-			Help: "Inclusion waits that timed out (the next round re-sends with bumped fees)."}),
+			Help: "Batch transactions not included SEQ_BATCH_SUBMITTER_RESEND_AFTER_BLOCKS after their broadcast (a replacement is planned)."}),
 		failures: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "sequencer_activity_failures_total",
 			Help: "Activity attempts that failed, by activity (Temporal retries them)."}, []string{"activity"}),
+		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{Name: "sequencer_submitter_in_flight",
+			Help: "Batch transactions of ours pending on L1 (the window in use, at most SEQ_BATCH_SUBMITTER_MAX_IN_FLIGHT)."}),
+		feeCapped: prometheus.NewGauge(prometheus.GaugeOpts{Name: "sequencer_submitter_fee_cap_reached",
+			Help: "1 while a pending batch transaction sits at SEQ_L1_MAX_FEE_PER_GAS_GWEI and is not bumped further: alert."}),
+		replacements: prometheus.NewCounter(prometheus.CounterOpts{Name: "sequencer_submitter_replacements_total",
+			Help: "Batch transactions re-sent at the same wallet nonce with bumped fees (not included in time, or the slot reassigned)."}),
+		gasUsed: prometheus.NewCounter(prometheus.CounterOpts{Name: "sequencer_submitter_l1_gas_used_total",
+			Help: "L1 gas used by our included batch transactions."}),
+		postedOps: prometheus.NewCounter(prometheus.CounterOpts{Name: "sequencer_submitter_posted_ops_total",
+			Help: "User ops in our included batch transactions (gas per op = l1_gas_used_total / posted_ops_total)."}),
 	}
-	reg.MustRegister(m.safeBlock, m.safeTimestamp, m.accepted, m.inputs, m.broadcasts, m.awaitTimeouts, m.failures)
+	reg.MustRegister(m.safeBlock, m.safeTimestamp, m.accepted, m.inputs, m.broadcasts, m.awaitTimeouts, m.failures,
+		m.inFlight, m.feeCapped, m.replacements, m.gasUsed, m.postedOps)
 	return m
 }
 
@@ -52,9 +69,39 @@ func (m *Metrics) broadcast(result string) {
 	}
 }
 
-func (m *Metrics) awaitTimeout() {
+// window sets the in-flight and fee-cap gauges from a plan.
+func (m *Metrics) window(inFlight int, capped bool) {
+	if m == nil {
+		return
+	}
+	m.inFlight.Set(float64(inFlight))
+	if capped {
+		m.feeCapped.Set(1)
+	} else {
+		m.feeCapped.Set(0)
+	}
+}
+
+// inFlightSkipped takes a planned new transaction the claim refused off
+// the in-flight gauge.
+func (m *Metrics) inFlightSkipped(wasNew bool) {
+	if m != nil && wasNew {
+		m.inFlight.Dec()
+	}
+}
+
+// replaced counts a replacement the node took.
+func (m *Metrics) replaced() {
 	if m != nil {
+		m.replacements.Inc()
 		m.awaitTimeouts.Inc()
+	}
+}
+
+func (m *Metrics) posted(gas uint64, ops uint64) {
+	if m != nil {
+		m.gasUsed.Add(float64(gas))
+		m.postedOps.Add(float64(ops))
 	}
 }
 

@@ -1,6 +1,7 @@
 package l1
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"errors"
@@ -168,6 +169,10 @@ func (p *Poster) SuggestFees(ctx context.Context) (Fees, error) {
 // given a fresh estimate: each cap is the largest of the fresh cap,
 // ⌈prev·1.10⌉ and prev+1, so the replacement clears the node's rule (both
 // caps ≥ 10% higher, and strictly higher). The fee cap is at least the tip.
+//
+// Bump is uncapped: the batch submitter uses ReplacementFees (+12.5%,
+// capped), and the recovery flush is to switch to it (capacity.md §1: one
+// rule); Bump stays until then.
 func Bump(prev, fresh Fees) Fees {
 	bump := func(p, f *big.Int) *big.Int {
 		b := new(big.Int).Mul(p, big.NewInt(100+bumpPercent))
@@ -216,6 +221,20 @@ func (p *Poster) EstimateAddInputGas(ctx context.Context, payload []byte) (uint6
 		return 0, transient("eth_estimateGas addInput", err)
 	}
 	return gas + gas*p.margin/100, nil
+}
+
+// EstimateAddInputGasUpTo returns a gas limit (margin included) that
+// covers addInput(app, payload) for every payload of at most size bytes: it
+// estimates a synthetic payload of exactly size non-zero bytes. What the
+// InputBox spends depends on the payload's length only (ABI copy, keccak and
+// log data are priced per byte or word, the storage writes are fixed),
+// except calldata, which costs most for non-zero bytes; so the synthetic
+// payload is the worst case of its length. One estimate covers a whole
+// submission round (the longest payload of the round), instead of one per
+// transaction. A payload of size bytes over the InputBox limit is
+// ErrReverted. Read-only.
+func (p *Poster) EstimateAddInputGasUpTo(ctx context.Context, size int) (uint64, error) {
+	return p.EstimateAddInputGas(ctx, bytes.Repeat([]byte{0xff}, size))
 }
 
 // SignAddInput signs, without any I/O, the EIP-1559 transaction calling

@@ -1,6 +1,7 @@
 package l1_test
 
 import (
+	"bytes"
 	"math/big"
 	"testing"
 
@@ -38,6 +39,92 @@ func TestBump(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestReplacementFees(t *testing.T) {
+	t.Parallel()
+	f := func(tip, fee int64) l1.Fees { return l1.Fees{TipCap: big.NewInt(tip), FeeCap: big.NewInt(fee)} }
+	p := func(tip, fee int64) *l1.Fees { v := f(tip, fee); return &v }
+	for _, c := range []struct {
+		name       string
+		prev       *l1.Fees
+		fresh      l1.Fees
+		cap        int64 // 0: no cap
+		want       l1.Fees
+		capped, ok bool
+	}{
+		{"first broadcast: the estimate", nil, f(100, 1000), 5000, f(100, 1000), false, true},
+		{"first broadcast over the cap", nil, f(100, 9000), 5000, f(100, 5000), true, true},
+		{"first broadcast, tip over the cap", nil, f(7000, 9000), 5000, f(5000, 5000), true, true},
+		{"prev higher: +12.5%", p(100, 1000), f(50, 500), 0, f(113, 1125), false, true},
+		{"rounded up", p(101, 1001), f(1, 1), 0, f(114, 1127), false, true},
+		{"fresh higher wins", p(100, 1000), f(200, 3000), 0, f(200, 3000), false, true},
+		{"mixed", p(100, 1000), f(105, 5000), 0, f(113, 5000), false, true},
+		{"tiny values still grow", p(0, 1), f(0, 0), 0, f(1, 2), false, true},
+		{"fee cap at least tip", p(100, 100), f(500, 10), 0, f(500, 500), false, true},
+		{"capped but still a valid replacement", p(100, 1000), f(100, 1000), 1110, f(113, 1110), true, true},
+		{"fresh estimate above the cap", p(100, 1000), f(100, 90000), 2000, f(113, 2000), true, true},
+		{"at the cap: no valid replacement", p(100, 1000), f(100, 1000), 1000, f(100, 1000), true, false},
+		{"near the cap: +5% is not enough", p(100, 1000), f(100, 1000), 1050, f(100, 1000), true, false},
+		{"tip over the cap", p(900, 1000), f(3000, 3000), 1200, f(1200, 1200), true, true},
+		{"tip over the cap, fee cap exactly +10%", p(900, 1000), f(3000, 3000), 1100, f(1100, 1100), true, true},
+		{"tip over the cap, fee cap short of +10%", p(900, 1000), f(3000, 3000), 1050, f(900, 1000), true, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var maxFee *big.Int
+			if c.cap > 0 {
+				maxFee = big.NewInt(c.cap)
+			}
+			var before l1.Fees
+			if c.prev != nil {
+				before = l1.Fees{TipCap: new(big.Int).Set(c.prev.TipCap), FeeCap: new(big.Int).Set(c.prev.FeeCap)}
+			}
+			got, capped, ok := l1.ReplacementFees(c.prev, c.fresh, maxFee)
+			require.Equal(t, c.want.TipCap.String(), got.TipCap.String(), "tip")
+			require.Equal(t, c.want.FeeCap.String(), got.FeeCap.String(), "fee cap")
+			require.Equal(t, c.capped, capped, "capped")
+			require.Equal(t, c.ok, ok, "ok")
+			require.True(t, got.FeeCap.Cmp(got.TipCap) >= 0, "fee cap ≥ tip")
+			if maxFee != nil {
+				require.True(t, got.FeeCap.Cmp(maxFee) <= 0 && got.TipCap.Cmp(maxFee) <= 0, "never above the cap")
+			}
+			if c.prev != nil {
+				require.Equal(t, before, *c.prev, "prev is not modified")
+				if ok {
+					// Both caps clear the node's 10% replacement rule.
+					for _, pair := range [][2]*big.Int{{c.prev.TipCap, got.TipCap}, {c.prev.FeeCap, got.FeeCap}} {
+						min := new(big.Int).Mul(pair[0], big.NewInt(110))
+						require.True(t, new(big.Int).Mul(pair[1], big.NewInt(100)).Cmp(min) >= 0)
+						require.True(t, pair[1].Cmp(pair[0]) > 0)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestEstimateAddInputGasUpTo: the round's one estimate covers every
+// payload up to its size, whatever the bytes, and a transaction signed with
+// it is mined.
+func TestEstimateAddInputGasUpTo(t *testing.T) {
+	t.Parallel()
+	e := setup(t, anviltest.Options{})
+	ctx := testContext(t)
+	p := e.poster(t, anviltest.Key(4))
+	bound, err := p.EstimateAddInputGasUpTo(ctx, 2000)
+	require.NoError(t, err)
+	for _, payload := range [][]byte{make([]byte, 2000), bytes.Repeat([]byte{0x01, 0x00}, 1000), bytes.Repeat([]byte{0xab}, 2000), []byte("short")} {
+		exact, err := p.EstimateAddInputGas(ctx, payload)
+		require.NoError(t, err)
+		require.GreaterOrEqual(t, bound, exact)
+	}
+	fees, err := p.SuggestFees(ctx)
+	require.NoError(t, err)
+	tx, err := p.SignAddInput(bytes.Repeat([]byte{0xab}, 2000), 0, fees, bound)
+	require.NoError(t, err)
+	require.NoError(t, p.Send(ctx, tx))
+	rcpt := mustReceipt(t, p, tx.Hash())
+	require.Less(t, rcpt.GasUsed, bound)
 }
 
 func TestPosterSendAndConfirm(t *testing.T) {

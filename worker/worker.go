@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/big"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -26,13 +27,32 @@ import (
 
 // Config is the worker's Temporal and workflow settings.
 type Config struct {
-	TemporalAddress   string
-	Namespace         string
-	ObserverPoll      time.Duration
+	TemporalAddress string
+	Namespace       string
+	ObserverPoll    time.Duration
+	// SubmitterIdlePoll is how often the submitter looks for a sealed batch
+	// while nothing of ours is in flight.
 	SubmitterIdlePoll time.Duration
-	ConfirmationDepth uint64
-	InclusionTimeout  time.Duration
-	SnapshotInterval  time.Duration
+	// SubmitterMaxInFlight, SubmitterResendAfterBlocks and
+	// SubmitterMaxFeePerGas configure the posting window, the replacement
+	// timeout (in blocks) and the fee cap (wei; nil: no cap): see
+	// workflows.SubmitterInput.
+	SubmitterMaxInFlight       int
+	SubmitterResendAfterBlocks uint64
+	SubmitterMaxFeePerGas      *big.Int
+	SnapshotInterval           time.Duration
+}
+
+// submitterInput is the submitter's start input. A running submitter keeps
+// the input it was started with (Continue-As-New carries it): a changed
+// setting takes effect when the workflow is started anew.
+func (cfg Config) submitterInput() workflows.SubmitterInput {
+	in := workflows.SubmitterInput{IdlePoll: cfg.SubmitterIdlePoll, MaxInFlight: cfg.SubmitterMaxInFlight,
+		ResendAfterBlocks: cfg.SubmitterResendAfterBlocks}
+	if cfg.SubmitterMaxFeePerGas != nil {
+		in.MaxFeePerGas = cfg.SubmitterMaxFeePerGas.String()
+	}
+	return in
 }
 
 // Dial connects a Temporal client with slog logging.
@@ -80,9 +100,8 @@ func Register(w worker.Registry, a *activities.Activities) {
 	w.RegisterWorkflowWithOptions(workflows.Recovery, workflow.RegisterOptions{Name: "Recovery"})
 	for name, fn := range map[string]any{
 		workflows.ActivityObserve:          a.Observe,
-		workflows.ActivityPlanSubmission:   a.PlanSubmission,
-		workflows.ActivitySendBatch:        a.SendBatch,
-		workflows.ActivityAwaitInclusion:   a.AwaitInclusion,
+		workflows.ActivityPlanRound:        a.PlanSubmissionRound,
+		workflows.ActivitySendRound:        a.SendSubmissionRound,
 		workflows.ActivityPromoteSnapshots: a.PromoteSnapshots,
 		workflows.ActivityRecoveryFence:    a.RecoveryFence,
 		workflows.ActivityRecoveryAssess:   a.RecoveryAssess,
@@ -105,8 +124,7 @@ func StartSingletons(ctx context.Context, c client.Client, cfg Config) error {
 		input any
 	}{
 		{workflows.ObserverWorkflowID, "L1Observer", workflows.ObserverInput{PollInterval: cfg.ObserverPoll}},
-		{workflows.SubmitterWorkflowID, "BatchSubmitter", workflows.SubmitterInput{
-			IdlePoll: cfg.SubmitterIdlePoll, ConfirmationDepth: cfg.ConfirmationDepth, InclusionTimeout: cfg.InclusionTimeout}},
+		{workflows.SubmitterWorkflowID, "BatchSubmitter", cfg.submitterInput()},
 		{workflows.SnapshotWorkflowID, "SnapshotMaintenance", workflows.SnapshotInput{Interval: cfg.SnapshotInterval}},
 	}
 	for _, s := range starts {

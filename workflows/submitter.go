@@ -1,8 +1,10 @@
 package workflows
 
 import (
+	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -10,49 +12,58 @@ import (
 )
 
 // SubmitterInput configures the batch submitter; it is also the state
-// carried across Continue-As-New.
+// carried across Continue-As-New (Paused and Window).
 type SubmitterInput struct {
-	IdlePoll          time.Duration // wait between rounds with nothing to send
-	ConfirmationDepth uint64        // wait for depth+1 confirmations
-	InclusionTimeout  time.Duration // then re-send at the same nonce with bumped fees
-	RoundsPerRun      int
-	Paused            bool
-	// LastFees remembers, per wallet nonce (decimal string key), the fees of
-	// the last broadcast, so a re-send bumps them.
-	LastFees map[string]Fees
+	// MaxInFlight is the window: at most this many batch transactions
+	// pending at once (SEQ_BATCH_SUBMITTER_MAX_IN_FLIGHT).
+	MaxInFlight int
+	// ResendAfterBlocks: a transaction not included this many blocks after
+	// its broadcast is replaced (SEQ_BATCH_SUBMITTER_RESEND_AFTER_BLOCKS).
+	ResendAfterBlocks uint64
+	// MaxFeePerGas caps every fee field, in wei (decimal string; "" = no
+	// cap) (SEQ_L1_MAX_FEE_PER_GAS_GWEI).
+	MaxFeePerGas string
+	// IdlePoll is how often the plan looks for a sealed batch while the
+	// window is empty (with transactions in flight it looks every
+	// activities.SubmitPoll, to refill the moment one is included).
+	IdlePoll time.Duration
+	// IdleWait bounds one wait for work: the plan activity returns empty
+	// after it, so the workflow takes signals and keeps its history
+	// bounded even when nothing happens.
+	IdleWait time.Duration
+	// RoundsPerRun is the backstop for Continue-As-New (the server's
+	// suggestion normally comes first).
+	RoundsPerRun int
+	Paused       bool
+	// Window is the in-flight transactions, by ascending wallet nonce.
+	Window []InFlight
 }
 
 func (in SubmitterInput) withDefaults() SubmitterInput {
-	if in.IdlePoll <= 0 {
-		in.IdlePoll = 5 * time.Second
+	if in.MaxInFlight <= 0 {
+		in.MaxInFlight = 16
 	}
-	if in.InclusionTimeout <= 0 {
-		in.InclusionTimeout = 2 * time.Minute
+	if in.ResendAfterBlocks == 0 {
+		in.ResendAfterBlocks = 3
+	}
+	if in.IdleWait <= 0 {
+		in.IdleWait = 20 * time.Second
 	}
 	if in.RoundsPerRun <= 0 {
-		in.RoundsPerRun = 200
-	}
-	if in.LastFees == nil {
-		in.LastFees = map[string]Fees{}
+		in.RoundsPerRun = 500
 	}
 	return in
 }
 
 // SubmitterStatus is the submitter's `status` query answer.
 type SubmitterStatus struct {
-	Paused      bool
-	Rounds      int
-	State       string // idle, sending, awaiting, paused
-	FirstNeeded uint64
-	InFlight    []InFlight
-}
-
-// InFlight is one broadcast batch awaiting inclusion.
-type InFlight struct {
-	BatchNonce  uint64
-	WalletNonce uint64
-	TxHash      string
-	Fees        Fees
+	Paused       bool
+	Rounds       int
+	State        string // idle, sending, awaiting, paused
+	Block        uint64 // the last plan's pinned block
+	AccountNonce uint64 // the submitter's transaction count at Block
+	FirstNeeded  uint64 // the first batch nonce the rollup still needs
+	InFlight     []InFlight
 }
 
 // Search attributes the submitter keeps current for the Temporal UI. The
@@ -64,21 +75,36 @@ var (
 	AttrState       = temporal.NewSearchAttributeKeyKeyword("SeqState")
 )
 
-// BatchSubmitter posts sealed batches to L1. Each round derives, statelessly,
-// what the rollup still needs (PlanSubmission), broadcasts every pending
-// batch at consecutive wallet nonces (SendBatch raises the durable
-// watermark before each broadcast), then waits for the first one's
-// inclusion; on a timeout the next round re-sends at the same nonces with
-// bumped fees. It never judges danger: recovery pauses it with the `pause`
-// signal and resumes it with `resume`.
+// BatchSubmitter posts sealed batches to L1 through a window of in-flight
+// transactions (capacity.md §1). Each round is two activities:
+//
+//   - PlanSubmissionRound waits (heartbeating, up to IdleWait) until there
+//     is something to do, and returns a plan pinned at one L1 block: which
+//     window entries were included, which replacements are due (not
+//     included ResendAfterBlocks after their broadcast: same nonce, fees
+//     +12.5%, capped), which wallet nonces the window has room for and the
+//     batches due there. The account's nonce and our landed inputs are read
+//     at the same block, so a batch is never assigned a second nonce.
+//   - SendSubmissionRound claims every batch of the round in one database
+//     transaction (fence check, validity, watermark raised to the highest
+//     wallet nonce: write-before-broadcast) and broadcasts them.
+//
+// Confirmation depth never gates sending: the moment the lowest nonce is
+// included the window has room and the next batch goes out. The window is
+// workflow state, carried across Continue-As-New. The submitter never
+// judges danger: recovery pauses it with the `pause` signal and resumes it
+// with `resume` (the claim's fence check is the real stop).
 func BatchSubmitter(ctx workflow.Context, in SubmitterInput) error {
 	in = in.withDefaults()
-	status := SubmitterStatus{Paused: in.Paused, State: "idle"}
+	window := append([]InFlight(nil), in.Window...)
+	status := SubmitterStatus{Paused: in.Paused, State: "idle", InFlight: window}
 	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (SubmitterStatus, error) { return status, nil }); err != nil {
 		return err
 	}
 	pause := workflow.GetSignalChannel(ctx, SignalPause)
 	resume := workflow.GetSignalChannel(ctx, SignalResume)
+	onPause := func(c workflow.ReceiveChannel, _ bool) { c.Receive(ctx, nil); status.Paused = true }
+	onResume := func(c workflow.ReceiveChannel, _ bool) { c.Receive(ctx, nil); status.Paused = false }
 	drainSignals := func() {
 		for {
 			switch {
@@ -91,125 +117,197 @@ func BatchSubmitter(ctx workflow.Context, in SubmitterInput) error {
 			}
 		}
 	}
-	// wait blocks until a signal arrives or d passes (d = 0: only a signal).
-	wait := func(d time.Duration) {
-		sel := workflow.NewSelector(ctx)
-		sel.AddReceive(pause, func(c workflow.ReceiveChannel, _ bool) { c.Receive(ctx, nil); status.Paused = true })
-		sel.AddReceive(resume, func(c workflow.ReceiveChannel, _ bool) { c.Receive(ctx, nil); status.Paused = false })
-		if d > 0 {
-			sel.AddFuture(workflow.NewTimer(ctx, d), func(workflow.Future) {})
-		}
-		sel.Select(ctx)
-	}
 	setState := func(state string) {
+		if status.State == state {
+			return
+		}
 		status.State = state
 		_ = workflow.UpsertTypedSearchAttributes(ctx, AttrState.ValueSet(state))
 	}
 
-	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: time.Minute,
-		RetryPolicy:         l1RetryPolicy,
-	})
-	for status.Rounds < in.RoundsPerRun {
+	for status.Rounds < in.RoundsPerRun && !workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
 		drainSignals()
 		for status.Paused {
 			setState("paused")
-			wait(0)
+			sel := workflow.NewSelector(ctx)
+			sel.AddReceive(pause, onPause)
+			sel.AddReceive(resume, onResume)
+			sel.Select(ctx)
 		}
 		status.Rounds++
-
-		var plan Plan
-		pctx := workflow.WithActivityOptions(actx, workflow.ActivityOptions{
-			StartToCloseTimeout: time.Minute, RetryPolicy: l1RetryPolicy, Summary: "plan a submission round",
-		})
-		if err := workflow.ExecuteActivity(pctx, ActivityPlanSubmission).Get(ctx, &plan); err != nil {
-			return err
-		}
-		status.FirstNeeded = plan.FirstNeeded
-		if len(plan.Batches) == 0 {
-			status.InFlight = nil
+		if len(window) > 0 {
+			setState("awaiting")
+		} else {
 			setState("idle")
-			wait(in.IdlePoll)
+		}
+
+		// Plan: waits for work. A pause signal cancels the wait (the
+		// activity heartbeats, so it learns of the cancellation promptly).
+		req := PlanRequest{InFlight: window, MaxInFlight: in.MaxInFlight, ResendAfterBlocks: in.ResendAfterBlocks,
+			MaxFeePerGas: in.MaxFeePerGas, Wait: in.IdleWait, IdlePoll: in.IdlePoll}
+		pctx, cancelPlan := workflow.WithCancel(ctx)
+		pctx = workflow.WithActivityOptions(pctx, workflow.ActivityOptions{
+			StartToCloseTimeout: in.IdleWait + time.Minute,
+			HeartbeatTimeout:    10 * time.Second,
+			RetryPolicy:         l1RetryPolicy,
+			Summary:             planSummary(window, in.MaxInFlight),
+		})
+		var plan Plan
+		var planErr error
+		planned := false
+		sel := workflow.NewSelector(ctx)
+		fut := workflow.ExecuteActivity(pctx, ActivityPlanRound, req)
+		sel.AddFuture(fut, func(f workflow.Future) { planErr = f.Get(ctx, &plan); planned = true })
+		sel.AddReceive(pause, onPause)
+		for !planned {
+			sel.Select(ctx)
+			if status.Paused && !planned {
+				cancelPlan()
+				// Wait for the cancelled attempt to end; its result, if it
+				// won the race, is still a valid plan but is dropped: the
+				// next round plans again from the same window.
+				_ = fut.Get(ctx, nil)
+				break
+			}
+		}
+		cancelPlan()
+		if !planned {
 			continue
+		}
+		if planErr != nil {
+			var canceled *temporal.CanceledError
+			if errors.As(planErr, &canceled) {
+				continue
+			}
+			return planErr
+		}
+		status.Block, status.AccountNonce, status.FirstNeeded = plan.Block, plan.AccountNonce, plan.FirstNeeded
+		window = append(window[:0:0], plan.Window...)
+		status.InFlight = window
+		if len(plan.Sends) == 0 {
+			continue
+		}
+		drainSignals()
+		if status.Paused {
+			continue // the plan is dropped; it is re-derived after resume
 		}
 
 		setState("sending")
-		status.InFlight = status.InFlight[:0]
-		for _, b := range plan.Batches {
-			drainSignals()
-			if status.Paused {
-				break
-			}
-			key := fmt.Sprint(b.WalletNonce)
-			req := SendRequest{Batch: b}
-			if prev, ok := in.LastFees[key]; ok {
-				req.Previous = &prev
-			}
-			sctx := workflow.WithActivityOptions(actx, workflow.ActivityOptions{
-				StartToCloseTimeout: time.Minute, RetryPolicy: l1RetryPolicy,
-				Summary: fmt.Sprintf("batch %d → wallet nonce %d", b.BatchNonce, b.WalletNonce),
-			})
-			var sent SendResult
-			if err := workflow.ExecuteActivity(sctx, ActivitySendBatch, req).Get(ctx, &sent); err != nil {
-				return err
-			}
-			if sent.Skipped {
-				break // the plan is stale: plan again
-			}
-			in.LastFees[key] = sent.Fees
-			status.InFlight = append(status.InFlight, InFlight{BatchNonce: b.BatchNonce, WalletNonce: b.WalletNonce,
-				TxHash: sent.TxHash, Fees: sent.Fees})
-			_ = workflow.UpsertTypedSearchAttributes(ctx, AttrBatchNonce.ValueSet(int64(b.BatchNonce)),
-				AttrWalletNonce.ValueSet(int64(b.WalletNonce)), AttrTxHash.ValueSet(sent.TxHash))
-		}
-		if status.Paused {
-			continue
-		}
-		if len(status.InFlight) == 0 {
-			// Every planned batch was skipped (replaced, or a recovery
-			// holds the fence): plan again after the idle poll.
-			setState("idle")
-			wait(in.IdlePoll)
-			continue
-		}
-
-		setState("awaiting")
-		first := status.InFlight[0]
-		await := AwaitRequest{WalletNonce: first.WalletNonce, Confirmations: in.ConfirmationDepth + 1, Timeout: in.InclusionTimeout}
-		wctx := workflow.WithActivityOptions(actx, workflow.ActivityOptions{
-			StartToCloseTimeout: in.InclusionTimeout + time.Minute,
+		sctx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+			StartToCloseTimeout: 2 * time.Minute,
 			HeartbeatTimeout:    30 * time.Second,
 			RetryPolicy:         l1RetryPolicy,
-			Summary:             fmt.Sprintf("await batch %d at wallet nonce %d (%s)", first.BatchNonce, first.WalletNonce, first.TxHash),
+			Summary:             sendSummary(plan.Sends),
 		})
-		var res AwaitResult
-		if err := workflow.ExecuteActivity(wctx, ActivityAwaitInclusion, await).Get(ctx, &res); err != nil {
+		var sent SendRoundResult
+		if err := workflow.ExecuteActivity(sctx, ActivitySendRound, SendRoundRequest{Block: plan.Block, Sends: plan.Sends, GasLimit: plan.GasLimit}).
+			Get(ctx, &sent); err != nil {
 			return err
 		}
-		if res.Included {
-			// Fees of consumed nonces are no longer needed. (Deleting while
-			// ranging is order-independent, but keys are sorted anyway so
-			// the code reads as deterministic.)
-			for _, k := range sortedKeys(in.LastFees) {
-				var n uint64
-				if _, err := fmt.Sscan(k, &n); err == nil && n <= first.WalletNonce {
-					delete(in.LastFees, k)
-				}
-			}
+		window = ApplySends(window, plan, sent)
+		status.InFlight = window
+		if last, ok := lastSent(plan.Sends, sent); ok {
+			_ = workflow.UpsertTypedSearchAttributes(ctx, AttrBatchNonce.ValueSet(int64(last.BatchNonce)),
+				AttrWalletNonce.ValueSet(int64(last.WalletNonce)), AttrTxHash.ValueSet(sent.Outcomes[last.index].TxHash))
 		}
 	}
 	in.Paused = status.Paused
+	in.Window = window
 	return workflow.NewContinueAsNewError(ctx, BatchSubmitter, in)
 }
 
-func sortedKeys(m map[string]Fees) []string {
-	keys := make([]string, 0, len(m))
-	// Only collects the keys, sorted below: the result does not depend on
-	// map order.
-	//workflowcheck:ignore
-	for k := range m {
-		keys = append(keys, k)
+// ApplySends records a round's broadcasts in the window: a sent (or
+// already known) transaction becomes the entry at its wallet nonce; a
+// skipped one leaves whatever the window held there; a rebroadcast at the
+// same fees keeps the entry and restarts its replacement clock. Pure (the
+// model test applies it too).
+func ApplySends(window []InFlight, plan Plan, res SendRoundResult) []InFlight {
+	byNonce := make(map[uint64]InFlight, len(window)+len(plan.Sends))
+	for _, f := range window {
+		byNonce[f.WalletNonce] = f
 	}
-	sort.Strings(keys)
-	return keys
+	for i, s := range plan.Sends {
+		if i >= len(res.Outcomes) || res.Outcomes[i].Result == SendSkipped {
+			continue
+		}
+		prev, had := byNonce[s.WalletNonce]
+		if s.Kind == SendRebroadcast && had {
+			// Same fees: the entry stands; the replacement clock restarts. A
+			// "known" answer means the node holds the earlier transaction.
+			prev.SentBlock, prev.Capped = plan.Block, true
+			if res.Outcomes[i].Result == SendSent {
+				prev.TxHash = res.Outcomes[i].TxHash
+			}
+			byNonce[s.WalletNonce] = prev
+			continue
+		}
+		entry := InFlight{BatchNonce: s.BatchNonce, Hash: s.Hash, WalletNonce: s.WalletNonce, TxHash: res.Outcomes[i].TxHash,
+			Fees: s.Fees, SentBlock: plan.Block, Capped: s.Capped, Ops: s.Ops}
+		if had {
+			entry.Replacements = prev.Replacements + 1
+		}
+		byNonce[s.WalletNonce] = entry
+	}
+	out := make([]InFlight, 0, len(byNonce))
+	// Collected, then sorted by wallet nonce: the result does not depend
+	// on map order.
+	//workflowcheck:ignore
+	for _, f := range byNonce {
+		out = append(out, f)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].WalletNonce < out[j].WalletNonce })
+	return out
+}
+
+type indexedSend struct {
+	PlannedSend
+	index int
+}
+
+// lastSent is the broadcast of the round with the highest wallet nonce that
+// was not skipped.
+func lastSent(sends []PlannedSend, res SendRoundResult) (indexedSend, bool) {
+	var best indexedSend
+	found := false
+	for i, s := range sends {
+		if i >= len(res.Outcomes) || res.Outcomes[i].Result == SendSkipped {
+			continue
+		}
+		if !found || s.WalletNonce > best.WalletNonce {
+			best, found = indexedSend{s, i}, true
+		}
+	}
+	return best, found
+}
+
+// planSummary describes the wait for the Temporal UI.
+func planSummary(window []InFlight, maxInFlight int) string {
+	if len(window) == 0 {
+		return "plan: wait for a sealed batch"
+	}
+	lo, hi := window[0], window[len(window)-1]
+	return fmt.Sprintf("plan: await inclusion of %d/%d in flight (batches %d..%d at wallet nonces %d..%d), replacements, new batches",
+		len(window), maxInFlight, lo.BatchNonce, hi.BatchNonce, lo.WalletNonce, hi.WalletNonce)
+}
+
+// sendSummary lists a round's broadcasts for the Temporal UI, e.g.
+// "send batch 4→wallet 10, 5→11; replace batch 3@9".
+func sendSummary(sends []PlannedSend) string {
+	var fresh, again []string
+	for _, s := range sends {
+		switch s.Kind {
+		case SendNew:
+			fresh = append(fresh, fmt.Sprintf("%d→%d", s.BatchNonce, s.WalletNonce))
+		default:
+			again = append(again, fmt.Sprintf("%s batch %d@%d", s.Kind, s.BatchNonce, s.WalletNonce))
+		}
+	}
+	var parts []string
+	if len(fresh) > 0 {
+		parts = append(parts, "send batch→wallet nonce "+strings.Join(fresh, ", "))
+	}
+	if len(again) > 0 {
+		parts = append(parts, strings.Join(again, ", "))
+	}
+	return strings.Join(parts, "; ")
 }

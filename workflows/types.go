@@ -23,9 +23,8 @@ const (
 // Activity names, shared with the registration in package worker.
 const (
 	ActivityObserve          = "Observe"
-	ActivityPlanSubmission   = "PlanSubmission"
-	ActivitySendBatch        = "SendBatch"
-	ActivityAwaitInclusion   = "AwaitInclusion"
+	ActivityPlanRound        = "PlanSubmissionRound"
+	ActivitySendRound        = "SendSubmissionRound"
 	ActivityPromoteSnapshots = "PromoteSnapshots"
 )
 
@@ -62,21 +61,6 @@ type ObserveResult struct {
 	AcceptedCount  uint64
 }
 
-// PlannedBatch is a sealed batch assigned to a wallet nonce.
-type PlannedBatch struct {
-	BatchNonce  uint64
-	WalletNonce uint64
-	Hash        string // keccak of the payload, 0x hex
-}
-
-// Plan is a submission round: the first batch nonce the rollup still needs
-// and the batches to send, wallet nonces consecutive from the account's
-// current transaction count.
-type Plan struct {
-	FirstNeeded uint64
-	Batches     []PlannedBatch
-}
-
 // Fees are EIP-1559 caps in wei, as decimal strings (workflow history
 // stays readable and exact).
 type Fees struct {
@@ -84,37 +68,112 @@ type Fees struct {
 	FeeCap string
 }
 
-// SendRequest asks SendBatch to (re)broadcast one planned batch. Previous is
-// the fees of the last broadcast at this wallet nonce, if any: a re-send
-// bumps them to clear the node's replacement rule.
-type SendRequest struct {
-	Batch    PlannedBatch
-	Previous *Fees
+// InFlight is one of our batch transactions pending at a wallet nonce: the
+// submitter's window holds up to MaxInFlight of them, at consecutive wallet
+// nonces from the account's nonce. It is workflow state (carried across
+// Continue-As-New) and what the `status` query shows.
+type InFlight struct {
+	BatchNonce  uint64
+	Hash        string // keccak of the batch payload, 0x hex
+	WalletNonce uint64
+	TxHash      string // the last broadcast at this wallet nonce
+	Fees        Fees   // its fees: a replacement bumps them
+	// SentBlock is the latest L1 block when it was last (re)broadcast: a
+	// replacement is due ResendAfterBlocks later.
+	SentBlock    uint64
+	Replacements int
+	// Capped: its fees sit at SEQ_L1_MAX_FEE_PER_GAS_GWEI; it is not bumped
+	// further, only waited for (sequencer_submitter_fee_cap_reached).
+	Capped bool
+	Ops    uint64 // user ops in the batch (for the posted-ops counter)
 }
 
-// SendResult is what was broadcast.
-type SendResult struct {
+// PlanRequest asks PlanSubmissionRound for the next thing to do, given the
+// window the workflow tracks.
+type PlanRequest struct {
+	InFlight          []InFlight
+	MaxInFlight       int
+	ResendAfterBlocks uint64
+	MaxFeePerGas      string // wei, decimal; "" means no cap
+	// Wait bounds how long the activity waits for something to do; it then
+	// returns an empty plan (the workflow loops: signals, history bound).
+	Wait time.Duration
+	// IdlePoll is how often to look while InFlight is empty (0: as often
+	// as with transactions in flight).
+	IdlePoll time.Duration
+}
+
+// SendKind says why a PlannedSend broadcasts.
+type SendKind string
+
+// The kinds of broadcast.
+const (
+	SendNew      SendKind = "new"      // a wallet nonce nothing of ours holds (as far as we track)
+	SendReplace  SendKind = "replace"  // the same batch, not included after ResendAfterBlocks: bumped fees
+	SendReassign SendKind = "reassign" // the slot carries a batch that is no longer the one due there
+	// SendRebroadcast: a replacement is due but the previous fees are at
+	// the cap: the same batch is broadcast again at the same fees (a node
+	// that lost it takes it back; one that has it answers "known").
+	SendRebroadcast SendKind = "rebroadcast"
+)
+
+// PlannedSend is one broadcast of a round: a batch at a wallet nonce with
+// the fees decided by the plan (so a retried send rebuilds the same
+// transaction).
+type PlannedSend struct {
+	Kind        SendKind
+	BatchNonce  uint64
+	Hash        string // keccak of the payload, 0x hex
+	WalletNonce uint64
+	Fees        Fees
+	Capped      bool // the fee cap limited these fees
+	Size        int  // payload bytes (the round's gas limit covers the largest)
+	Ops         uint64
+}
+
+// Plan is one consistent view of the submission, pinned at one L1 block:
+// the account's nonce and our landed inputs are read at that same block, so
+// a batch mined while planning is counted on both sides or on neither.
+type Plan struct {
+	Block        uint64 // the pinned (latest) block
+	AccountNonce uint64 // the submitter's transaction count at Block
+	FirstNeeded  uint64 // the first batch nonce the rollup still needs at Block
+	// Included are the window's entries whose wallet nonce was consumed at
+	// Block; Window the entries still pending (with Capped updated).
+	Included []InFlight
+	Window   []InFlight
+	Sends    []PlannedSend
+	// GasLimit is the gas limit of every transaction of the round: one
+	// estimate covering its longest payload, decided here so that a retried
+	// send rebuilds exactly the same transactions.
+	GasLimit uint64
+	// Fenced: a recovery holds the fence; nothing is planned.
+	Fenced bool
+}
+
+// SendRoundRequest asks SendSubmissionRound to claim and broadcast a round.
+type SendRoundRequest struct {
+	Block    uint64 // the plan's block, recorded as the sends' SentBlock
+	Sends    []PlannedSend
+	GasLimit uint64 // Plan.GasLimit
+}
+
+// Outcomes of one broadcast.
+const (
+	SendSent    = "sent"    // the node took it
+	SendKnown   = "known"   // the node already holds it or something at its nonce, or the nonce is consumed
+	SendSkipped = "skipped" // refused by the claim (recovery fence, batch no longer valid): not broadcast
+)
+
+// SendOutcome is what happened to one PlannedSend.
+type SendOutcome struct {
+	Result string
 	TxHash string
-	Fees   Fees
-	// AlreadyKnown: the node already had a transaction at this nonce (this
-	// one or an earlier attempt); it was not replaced.
-	AlreadyKnown bool
-	// Skipped: the batch is no longer the valid sealed batch with that nonce
-	// (a recovery replaced it since planning); nothing was sent.
-	Skipped bool
 }
 
-// AwaitRequest waits until the wallet nonce is consumed on L1 with the
-// required confirmations, or the timeout passes.
-type AwaitRequest struct {
-	WalletNonce   uint64
-	Confirmations uint64
-	Timeout       time.Duration
-}
-
-// AwaitResult reports whether the nonce was consumed deep enough.
-type AwaitResult struct {
-	Included bool
+// SendRoundResult has one outcome per PlannedSend, in order.
+type SendRoundResult struct {
+	Outcomes []SendOutcome
 }
 
 // PromotionResult reports a snapshot promotion and collection pass.

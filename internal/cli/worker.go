@@ -93,13 +93,14 @@ func runWorker(ctx context.Context, args []string, stdio Stdio) error {
 	}
 
 	wcfg := worker.Config{
-		TemporalAddress:   cfg.TemporalAddress,
-		Namespace:         cfg.TemporalNamespace,
-		ObserverPoll:      2 * time.Second,
-		SubmitterIdlePoll: time.Duration(cfg.BatchSubmitterIdlePollIntervalMS) * time.Millisecond,
-		ConfirmationDepth: cfg.BatchSubmitterConfirmationDepth,
-		InclusionTimeout:  2 * time.Minute,
-		SnapshotInterval:  time.Minute,
+		TemporalAddress:            cfg.TemporalAddress,
+		Namespace:                  cfg.TemporalNamespace,
+		ObserverPoll:               2 * time.Second,
+		SubmitterIdlePoll:          time.Duration(cfg.BatchSubmitterIdlePollIntervalMS) * time.Millisecond,
+		SubmitterMaxInFlight:       int(cfg.BatchSubmitterMaxInFlight),
+		SubmitterResendAfterBlocks: cfg.BatchSubmitterResendAfterBlocks,
+		SubmitterMaxFeePerGas:      cfg.L1MaxFeePerGasWei(),
+		SnapshotInterval:           time.Minute,
 	}
 	tc, err := worker.Dial(dctx, wcfg, log)
 	if err != nil {
@@ -128,9 +129,13 @@ func runWorker(ctx context.Context, args []string, stdio Stdio) error {
 		App:            cfg.AppAddress.Address,
 		BatchSubmitter: submitter,
 		PollInterval:   time.Second,
-		Now:            time.Now,
-		Log:            log,
-		Metrics:        activities.NewMetrics(reg),
+		// The window refills when the lowest in-flight transaction is
+		// included: look a few times per block (one eth_blockNumber and
+		// one small query per look; a full plan only when either changed).
+		SubmitPoll: 250 * time.Millisecond,
+		Now:        time.Now,
+		Log:        log,
+		Metrics:    activities.NewMetrics(reg),
 		Danger: hotpath.DangerConfig{MarginBlocks: cfg.PreemptiveMarginBlocks, ReadStaleBlocks: cfg.L1ReadStaleAfterBlocks,
 			SecondsPerBlock: cfg.SecondsPerBlock},
 	}

@@ -155,7 +155,10 @@ func (w *chainWorld) submitterTxsByNonce(t *testing.T, from, to uint64) map[uint
 func TestZombieBatchNeverExecutes(t *testing.T) {
 	ctx := context.Background()
 	w := newChainWorld(t, 3)
-	w.startWorker()
+	// The dropped batches must stay nowhere while L1 runs 1000 blocks: the
+	// submitter would otherwise re-send them 3 blocks after the drop (the
+	// replacement rule) and they would land in time.
+	w.startWorker("SEQ_BATCH_SUBMITTER_RESEND_AFTER_BLOCKS=100000")
 	serve := w.startServe()
 	serve.waitReady()
 	pool := w.pool(t)

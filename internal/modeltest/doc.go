@@ -5,8 +5,8 @@
 //
 // Each seed is one schedule on a fresh database (pgtest, cloned from the
 // migrated template): a real inclusion lane (hotpath.Lane, tiny batches),
-// the worker's real activities (Observe, PlanSubmission, SendBatch,
-// AwaitInclusion, RecoveryFence/Assess, FlushMempool, WaitSynced, Cascade,
+// the worker's real activities (Observe, PlanSubmissionRound,
+// SendSubmissionRound, RecoveryFence/Assess, FlushMempool, WaitSynced, Cascade,
 // RecoveryResume) run in Temporal's activity test environment, and an
 // in-memory L1 (sim_test.go) behind the activities' narrow interfaces: a
 // chain of blocks, the submitter's account nonce, a node mempool with geth's

@@ -363,7 +363,7 @@ func (w *world) newActivities(pool *pgxpool.Pool) *activities.Activities {
 		Pool: pool, Observer: store.NewObserver(pool), Submitter: store.NewSubmitter(pool),
 		Maintenance: store.NewMaintenance(pool), Recovery: store.NewRecovery(pool),
 		Reader: w.sim, Poster: w.sim, Flusher: w.sim, Chain: w.sim,
-		App: appAddr, BatchSubmitter: submitterAddr, MaxBatchesPerRound: 4,
+		App: appAddr, BatchSubmitter: submitterAddr,
 		PollInterval: time.Millisecond, Now: w.clock.Now, Log: slog.New(slog.DiscardHandler), Danger: dangerConfig,
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -111,6 +112,24 @@ type runStats struct {
 	seeds, steps, ops, acks, batchesSealed, batchesLanded, recoveries, cascades, flushes, zombiesLanded, stale atomic.Int64
 	quiesceNs, checkNs, activityNs, setupNs, dbNs                                                              atomic.Int64
 	lateAccepted, forcedDirects, laneRestarts                                                                  atomic.Int64
+	// broadcasts of the submitter's rounds by kind (new, replace, reassign,
+	// rebroadcast) and result: the schedules must exercise all of them.
+	broadcasts sync.Map // "kind/result" → *atomic.Int64
+}
+
+func (s *runStats) broadcast(kind workflows.SendKind, result string) {
+	c, _ := s.broadcasts.LoadOrStore(string(kind)+"/"+result, new(atomic.Int64))
+	c.(*atomic.Int64).Add(1)
+}
+
+func (s *runStats) broadcastSummary() string {
+	var parts []string
+	s.broadcasts.Range(func(k, v any) bool {
+		parts = append(parts, fmt.Sprintf("%s %d", k, v.(*atomic.Int64).Load()))
+		return true
+	})
+	sort.Strings(parts)
+	return strings.Join(parts, ", ")
 }
 
 func (w *world) failf(format string, args ...any) {
@@ -232,6 +251,7 @@ func TestModel(t *testing.T) {
 		float64(stats.steps.Load())/el.Seconds(), stats.acks.Load(), stats.ops.Load(), stats.batchesSealed.Load(),
 		stats.batchesLanded.Load(), stats.stale.Load(), stats.lateAccepted.Load(), stats.zombiesLanded.Load(),
 		stats.forcedDirects.Load(), stats.recoveries.Load(), stats.cascades.Load(), stats.flushes.Load(), stats.laneRestarts.Load())
+	t.Logf("submitter broadcasts (kind/result): %s", stats.broadcastSummary())
 }
 
 func runSeed(t *testing.T, seed int64, stats *runStats) {
@@ -396,6 +416,10 @@ func (w *world) stepOp() string {
 	u := w.rng.Intn(len(userKeys))
 	to := userAddr((u + 1 + w.rng.Intn(len(userKeys)-1)) % len(userKeys))
 	next, err := w.lp.lane.NextNonce(userAddr(u))
+	if errors.Is(err, hotpath.ErrUnavailable) {
+		// Not the writer with intake open: no nonce to report (issue 9 item 3).
+		return fmt.Sprintf("user %d: nonce unavailable", u)
+	}
 	w.must(err)
 	nonce := next
 	if w.rng.Intn(10) == 0 {
@@ -407,6 +431,7 @@ func (w *world) stepOp() string {
 	r, err := w.lp.lane.Submit(ctx, signedOp(u, nonce, uint64(1+w.rng.Intn(5)), to))
 	desc := fmt.Sprintf("user %d: op nonce %d", u, nonce)
 	var rejected *hotpath.RejectedError
+	var backlog *hotpath.BacklogError
 	switch {
 	case err == nil:
 		if r.Sender != userAddr(u) || r.Nonce != nonce {
@@ -417,6 +442,11 @@ func (w *world) stepOp() string {
 		return fmt.Sprintf("%s: acknowledged at offset %d (fee %d)", desc, r.Offset, r.Fee)
 	case errors.Is(err, hotpath.ErrUnavailable):
 		return desc + ": unavailable"
+	case errors.As(err, &backlog):
+		// Admission control sheds at the hard line (capacity.md §2): the
+		// adversary's jumps make the queue delay huge. Shedding is a
+		// refusal before anything is written, like unavailable.
+		return desc + ": shed: " + err.Error()
 	case errors.As(err, &rejected):
 		if nonce == next {
 			w.failf("%s refused although it is the lane's next nonce: %v", desc, err)

@@ -311,6 +311,42 @@ func (s *simL1) BuildAddInput(ctx context.Context, payload []byte, nonce uint64,
 	return s.poster.SignAddInput(payload, nonce, fees, 100_000+16*uint64(len(payload)))
 }
 
+func (s *simL1) CheckChainID(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.fault("eth_chainId")
+}
+
+// EstimateAddInputGasUpTo: a length-only formula (the simulated InputBox
+// charges nothing else).
+func (s *simL1) EstimateAddInputGasUpTo(ctx context.Context, size int) (uint64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.fault("eth_estimateGas"); err != nil {
+		return 0, err
+	}
+	return 100_000 + 16*uint64(size), nil
+}
+
+func (s *simL1) SignAddInput(payload []byte, nonce uint64, fees l1.Fees, gas uint64) (*types.Transaction, error) {
+	return s.poster.SignAddInput(payload, nonce, fees, gas)
+}
+
+// Receipt reports a mined transaction (gas used: its limit).
+func (s *simL1) Receipt(ctx context.Context, hash common.Hash) (*types.Receipt, uint64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.fault("eth_getTransactionReceipt"); err != nil {
+		return nil, 0, err
+	}
+	st := s.knownByHash[hash]
+	if st == nil || st.mined == 0 {
+		return nil, 0, nil
+	}
+	return &types.Receipt{Status: types.ReceiptStatusSuccessful, GasUsed: st.tx.Gas(), TxHash: hash,
+		BlockNumber: new(big.Int).SetUint64(st.mined)}, s.latest() - st.mined + 1, nil
+}
+
 func (s *simL1) BuildSelfTransfer(ctx context.Context, nonce uint64, fees l1.Fees) (*types.Transaction, error) {
 	s.mu.Lock()
 	if err := s.fault("eth_chainId"); err != nil {

@@ -18,18 +18,19 @@ import (
 // completes (the workflow task runs at once), so a signal that arrives later
 // does not stop it: that is how a send can slip in after a recovery fenced.
 
-// submitterSM mirrors workflows.BatchSubmitter.
+// submitterSM mirrors workflows.BatchSubmitter: a plan (PlanSubmissionRound,
+// here looking once: Wait 0) then, when it has sends, one send round
+// (SendSubmissionRound); the window is the machine's state, updated with
+// workflows.ApplySends exactly as the workflow does.
 type submitterSM struct {
-	paused   bool
-	signals  []string // pause/resume signals not yet seen by the workflow
-	lastFees map[uint64]workflows.Fees
-	next     string // the scheduled activity: plan, send, await; "" while idle or paused
-	plan     workflows.Plan
-	i        int
-	inflight []workflows.InFlight
+	paused  bool
+	signals []string // pause/resume signals not yet seen by the workflow
+	window  []workflows.InFlight
+	next    string // the scheduled activity: plan, send; "" while idle or paused
+	plan    workflows.Plan
 }
 
-func newSubmitterSM() *submitterSM { return &submitterSM{lastFees: map[uint64]workflows.Fees{}} }
+func newSubmitterSM() *submitterSM { return &submitterSM{} }
 
 func (s *submitterSM) drain() {
 	for _, sig := range s.signals {
@@ -48,28 +49,14 @@ func (s *submitterSM) top() {
 	s.next = "plan"
 }
 
-func (s *submitterSM) sendLoop() {
-	if s.i >= len(s.plan.Batches) {
-		s.afterSends()
-		return
-	}
-	s.drain()
-	if s.paused {
-		s.afterSends()
-		return
-	}
-	s.next = "send"
-}
-
-func (s *submitterSM) afterSends() {
-	if s.paused || len(s.inflight) == 0 {
-		s.top()
-		return
-	}
-	s.next = "await"
-}
-
-const confirmationDepth = 1
+// The model's submitter settings: a small window so that it fills, quick
+// replacements, and a fee cap the simulated estimates (2–4 gwei) reach
+// after a few bumps.
+const (
+	modelMaxInFlight       = 4
+	modelResendAfterBlocks = 2
+	modelMaxFeePerGas      = "4500000000"
+)
 
 func (w *world) submitterStep() string {
 	s := w.sub
@@ -81,67 +68,51 @@ func (w *world) submitterStep() string {
 		return "submitter: paused"
 	case "plan":
 		var plan workflows.Plan
-		if err := w.activity(time.Minute, w.acts.PlanSubmission, &plan); err != nil {
+		req := workflows.PlanRequest{InFlight: s.window, MaxInFlight: modelMaxInFlight, ResendAfterBlocks: modelResendAfterBlocks,
+			MaxFeePerGas: modelMaxFeePerGas}
+		if err := w.activity(time.Minute, w.acts.PlanSubmissionRound, &plan, req); err != nil {
 			return w.activityFailed("submitter: plan", err)
 		}
-		s.plan = plan
-		if len(plan.Batches) == 0 {
-			s.next = ""
-			return fmt.Sprintf("submitter: plan: first needed %d, nothing to send", plan.FirstNeeded)
+		s.plan, s.window = plan, plan.Window
+		desc := fmt.Sprintf("submitter: plan at block %d: account nonce %d, first needed %d, included %d, window %d",
+			plan.Block, plan.AccountNonce, plan.FirstNeeded, len(plan.Included), len(plan.Window))
+		if plan.Fenced {
+			desc += " (fenced)"
 		}
-		s.inflight, s.i = nil, 0
-		s.sendLoop()
-		desc := fmt.Sprintf("submitter: plan: first needed %d:", plan.FirstNeeded)
-		for _, b := range plan.Batches {
-			desc += fmt.Sprintf(" batch %d→wallet %d", b.BatchNonce, b.WalletNonce)
+		if len(plan.Sends) == 0 {
+			s.next = ""
+			return desc + ", nothing to send"
+		}
+		s.drain()
+		if s.paused {
+			s.next = ""
+			return desc + ", paused: plan dropped"
+		}
+		s.next = "send"
+		for _, b := range plan.Sends {
+			desc += fmt.Sprintf("; %s batch %d→wallet %d", b.Kind, b.BatchNonce, b.WalletNonce)
 		}
 		return desc
 	case "send":
-		b := s.plan.Batches[s.i]
-		req := workflows.SendRequest{Batch: b}
-		if prev, ok := s.lastFees[b.WalletNonce]; ok {
-			req.Previous = &prev
-		}
-		var res workflows.SendResult
-		desc := fmt.Sprintf("submitter: send batch %d at wallet nonce %d", b.BatchNonce, b.WalletNonce)
-		if err := w.activity(time.Minute, w.acts.SendBatch, &res, req); err != nil {
+		var res workflows.SendRoundResult
+		req := workflows.SendRoundRequest{Block: s.plan.Block, Sends: s.plan.Sends, GasLimit: s.plan.GasLimit}
+		desc := fmt.Sprintf("submitter: send round of %d", len(req.Sends))
+		if err := w.activity(time.Minute, w.acts.SendSubmissionRound, &res, req); err != nil {
 			return w.activityFailed(desc, err)
 		}
-		if res.Skipped {
-			s.afterSends()
-			return desc + ": skipped (no longer the valid batch)"
-		}
-		s.lastFees[b.WalletNonce] = res.Fees
-		s.inflight = append(s.inflight, workflows.InFlight{BatchNonce: b.BatchNonce, WalletNonce: b.WalletNonce, TxHash: res.TxHash, Fees: res.Fees})
-		s.i++
-		s.sendLoop()
-		if res.AlreadyKnown {
-			return desc + ": already known"
-		}
-		return desc + ": sent " + res.TxHash[:10]
-	case "await":
-		first := s.inflight[0]
-		var res workflows.AwaitResult
-		desc := fmt.Sprintf("submitter: await wallet nonce %d", first.WalletNonce)
-		req := workflows.AwaitRequest{WalletNonce: first.WalletNonce, Confirmations: confirmationDepth + 1, Timeout: time.Millisecond}
-		if err := w.activity(time.Minute, w.acts.AwaitInclusion, &res, req); err != nil {
-			return w.activityFailed(desc, err)
-		}
-		if res.Included {
-			for n := range s.lastFees {
-				if n <= first.WalletNonce {
-					delete(s.lastFees, n)
-				}
-			}
+		s.window = workflows.ApplySends(s.window, s.plan, res)
+		for i, o := range res.Outcomes {
+			desc += fmt.Sprintf("; batch %d@%d %s", req.Sends[i].BatchNonce, req.Sends[i].WalletNonce, o.Result)
+			w.stats.broadcast(req.Sends[i].Kind, o.Result)
 		}
 		s.top()
-		return fmt.Sprintf("%s: included %v", desc, res.Included)
+		return desc
 	}
 	panic("unknown submitter step " + s.next)
 }
 
 // restartSubmitter starts the submitter afresh (a new run: not paused, no
-// remembered fees, no plan).
+// window, no plan).
 func (w *world) restartSubmitter() { w.sub = newSubmitterSM() }
 
 // recoverySM mirrors workflows.Recovery.
