@@ -18,6 +18,8 @@ type Metrics struct {
 	replacements prometheus.Counter
 	gasUsed      prometheus.Counter
 	postedOps    prometheus.Counter
+
+	flushFeeCapped prometheus.Gauge
 }
 
 // NewMetrics registers the worker's series on reg.
@@ -47,9 +49,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "L1 gas used by our included batch transactions."}),
 		postedOps: prometheus.NewCounter(prometheus.CounterOpts{Name: "sequencer_submitter_posted_ops_total",
 			Help: "User ops in our included batch transactions (gas per op = l1_gas_used_total / posted_ops_total)."}),
+		flushFeeCapped: prometheus.NewGauge(prometheus.GaugeOpts{Name: "sequencer_flush_fee_cap_reached",
+			Help: "1 while the recovery flush's self-transfers sit at SEQ_L1_MAX_FEE_PER_GAS_GWEI and are not bumped further: alert."}),
 	}
 	reg.MustRegister(m.safeBlock, m.safeTimestamp, m.accepted, m.inputs, m.broadcasts, m.awaitTimeouts, m.failures,
-		m.inFlight, m.feeCapped, m.replacements, m.gasUsed, m.postedOps)
+		m.inFlight, m.feeCapped, m.replacements, m.gasUsed, m.postedOps, m.flushFeeCapped)
 	return m
 }
 
@@ -66,6 +70,18 @@ func (m *Metrics) observed(safeBlock, safeTimestamp, accepted uint64, inputs int
 func (m *Metrics) broadcast(result string) {
 	if m != nil {
 		m.broadcasts.WithLabelValues(result).Inc()
+	}
+}
+
+// flushCapped sets the recovery flush's fee-cap gauge.
+func (m *Metrics) flushCapped(capped bool) {
+	if m == nil {
+		return
+	}
+	if capped {
+		m.flushFeeCapped.Set(1)
+	} else {
+		m.flushFeeCapped.Set(0)
 	}
 }
 

@@ -68,18 +68,36 @@ func (a *Activities) dangerLine() uint64 {
 // ours could still take: while the account's pending nonce is above its safe
 // nonce, or its safe nonce has not passed the watermark, it sends 0-ETH
 // self-transfers at every nonce in [latest, max(pending, watermark+1)) —
-// raising the watermark first — priced at 3× a fresh estimate and at least
-// 10% over what it sent before at that nonce, and waits. It returns the safe
-// block at which the account's slots were all consumed. Heartbeats; a retry
-// starts the loop again, which is harmless: consumed nonces are never
-// re-sent.
+// raising the watermark first — and waits. Fees follow the submitter's
+// replacement rule (l1.ReplacementFees, capacity.md §1): the first
+// broadcast at a nonce is priced 3× a fresh estimate; a self-transfer not
+// included after ResendAfterBlocks blocks is re-sent at the same nonce
+// +12.5% (or the fresh 3× estimate, if higher); no fee ever exceeds
+// MaxFeePerGas — at the cap it re-broadcasts the same transaction and sets
+// sequencer_flush_fee_cap_reached. Polling more often than blocks arrive
+// never raises a fee. It returns the safe block at which the account's slots
+// were all consumed. Heartbeats; a retry starts the loop again with no
+// memory of earlier fees, which is harmless: consumed nonces are never
+// re-sent, and a pending self-transfer that the fresh price does not clear
+// answers "replacement underpriced" (counted as sent) until it is bumped.
 func (a *Activities) FlushMempool(ctx context.Context) (workflows.FlushResult, error) {
 	var res workflows.FlushResult
-	sent := map[uint64]l1.Fees{}
+	type slot struct {
+		fees   l1.Fees
+		block  uint64 // the block number when it was (re)broadcast
+		capped bool   // the cap limited it, or left no room for a bump
+	}
+	sent := map[uint64]slot{}
 	poll := a.PollInterval
 	if poll <= 0 {
 		poll = time.Second
 	}
+	resendAfter := a.ResendAfterBlocks
+	if resendAfter == 0 {
+		resendAfter = 3
+	}
+	defer a.Metrics.flushCapped(false)
+	wasCapped := false
 	for {
 		latest, pending, safe, err := a.Poster.Nonces(ctx)
 		if err != nil {
@@ -111,15 +129,32 @@ func (a *Activities) FlushMempool(ctx context.Context) (workflows.FlushResult, e
 			if err := a.Submitter.RaiseWatermark(ctx, upper-1); err != nil {
 				return res, err
 			}
+			block, err := a.Chain.BlockNumber(ctx)
+			if err != nil {
+				return res, classify(err)
+			}
 			fresh, err := a.Poster.SuggestFees(ctx)
 			if err != nil {
 				return res, classify(err)
 			}
 			tripled := l1.Fees{TipCap: new(big.Int).Mul(fresh.TipCap, big.NewInt(3)), FeeCap: new(big.Int).Mul(fresh.FeeCap, big.NewInt(3))}
+			anyCapped := false
 			for n := latest; n < upper; n++ {
-				fees := tripled
-				if prev, ok := sent[n]; ok {
-					fees = l1.Bump(prev, tripled)
+				var prev *l1.Fees
+				if s, ok := sent[n]; ok {
+					if block < s.block+resendAfter {
+						anyCapped = anyCapped || s.capped
+						continue // not due: give the last broadcast its blocks
+					}
+					prev = &s.fees
+				}
+				fees, capped, ok := l1.ReplacementFees(prev, tripled, a.MaxFeePerGas)
+				capped = capped || !ok
+				anyCapped = anyCapped || capped
+				if !ok {
+					// No valid bump under the cap: broadcast the same
+					// transaction again, in case the node dropped it.
+					fees = *prev
 				}
 				tx, err := a.Flusher.BuildSelfTransfer(ctx, n, fees)
 				if err != nil {
@@ -127,12 +162,18 @@ func (a *Activities) FlushMempool(ctx context.Context) (workflows.FlushResult, e
 				}
 				switch err := a.Poster.Send(ctx, tx); {
 				case err == nil, errors.Is(err, l1.ErrCheckReceipt):
-					sent[n] = fees
+					sent[n] = slot{fees: fees, block: block, capped: capped}
 					res.Sent++
 				default:
 					return res, classify(err)
 				}
 			}
+			if anyCapped && !wasCapped {
+				a.Log.Error("recovery flush: fees at SEQ_L1_MAX_FEE_PER_GAS_GWEI; waiting for L1 without bumping further",
+					"max_fee_per_gas", a.MaxFeePerGas)
+			}
+			wasCapped = anyCapped
+			a.Metrics.flushCapped(anyCapped)
 		}
 		select {
 		case <-ctx.Done():

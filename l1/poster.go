@@ -22,11 +22,10 @@ import (
 )
 
 // Fee estimation parameters (protocol: eth_feeHistory over 10 blocks, 20th
-// percentile tip, max fee = 2·base + tip) and the replacement rule.
+// percentile tip, max fee = 2·base + tip); the replacement rule is in replacement.go.
 const (
 	feeHistoryBlocks     = 10
 	feeHistoryPercentile = 20
-	bumpPercent          = 10 // every replacement raises both caps by ≥ 10%
 	// DefaultGasMarginPercent is added to eth_estimateGas's answer.
 	DefaultGasMarginPercent = 25
 	// SelfTransferGas is the gas limit of a 0-ETH self-transfer.
@@ -163,34 +162,6 @@ func (p *Poster) SuggestFees(ctx context.Context) (Fees, error) {
 	}
 	feeCap := new(big.Int).Add(new(big.Int).Mul(base, big.NewInt(2)), tip)
 	return Fees{TipCap: tip, FeeCap: feeCap}, nil
-}
-
-// Bump returns the fees for a replacement of a transaction sent with prev,
-// given a fresh estimate: each cap is the largest of the fresh cap,
-// ⌈prev·1.10⌉ and prev+1, so the replacement clears the node's rule (both
-// caps ≥ 10% higher, and strictly higher). The fee cap is at least the tip.
-//
-// Bump is uncapped: the batch submitter uses ReplacementFees (+12.5%,
-// capped), and the recovery flush is to switch to it (capacity.md §1: one
-// rule); Bump stays until then.
-func Bump(prev, fresh Fees) Fees {
-	bump := func(p, f *big.Int) *big.Int {
-		b := new(big.Int).Mul(p, big.NewInt(100+bumpPercent))
-		b.Add(b, big.NewInt(99))
-		b.Div(b, big.NewInt(100))
-		if plus1 := new(big.Int).Add(p, common.Big1); b.Cmp(plus1) < 0 {
-			b = plus1
-		}
-		if f != nil && f.Cmp(b) > 0 {
-			b = new(big.Int).Set(f)
-		}
-		return b
-	}
-	out := Fees{TipCap: bump(prev.TipCap, fresh.TipCap), FeeCap: bump(prev.FeeCap, fresh.FeeCap)}
-	if out.FeeCap.Cmp(out.TipCap) < 0 {
-		out.FeeCap = new(big.Int).Set(out.TipCap)
-	}
-	return out
 }
 
 // AddInputData is the calldata of InputBox.addInput(app, payload).

@@ -12,33 +12,13 @@ import (
 	"github.com/cartesi/sequencer/l1"
 )
 
-func TestBump(t *testing.T) {
-	t.Parallel()
-	f := func(tip, fee int64) l1.Fees { return l1.Fees{TipCap: big.NewInt(tip), FeeCap: big.NewInt(fee)} }
-	for _, c := range []struct {
-		name        string
-		prev, fresh l1.Fees
-		want        l1.Fees
-	}{
-		{"fresh lower: +10%", f(100, 1000), f(50, 500), f(110, 1100)},
-		{"rounded up", f(101, 1001), f(1, 1), f(112, 1102)},
-		{"fresh higher wins", f(100, 1000), f(200, 3000), f(200, 3000)},
-		{"mixed", f(100, 1000), f(105, 5000), f(110, 5000)},
-		{"tiny values still grow", f(0, 1), f(0, 0), f(1, 2)},
-		{"fee cap at least tip", f(100, 100), f(500, 10), f(500, 500)},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			got := l1.Bump(c.prev, c.fresh)
-			require.Equal(t, c.want.TipCap.String(), got.TipCap.String())
-			require.Equal(t, c.want.FeeCap.String(), got.FeeCap.String())
-			// Both caps clear the 10% replacement rule.
-			for _, pair := range [][2]*big.Int{{c.prev.TipCap, got.TipCap}, {c.prev.FeeCap, got.FeeCap}} {
-				min := new(big.Int).Mul(pair[0], big.NewInt(110))
-				require.True(t, new(big.Int).Mul(pair[1], big.NewInt(100)).Cmp(min) >= 0)
-				require.True(t, pair[1].Cmp(pair[0]) > 0)
-			}
-		})
-	}
+// replacement is the replacement rule without a cap, for tests that need
+// a valid replacement of a pending transaction.
+func replacement(t *testing.T, prev, fresh l1.Fees) l1.Fees {
+	t.Helper()
+	fees, _, ok := l1.ReplacementFees(&prev, fresh, nil)
+	require.True(t, ok)
+	return fees
 }
 
 func TestReplacementFees(t *testing.T) {
@@ -221,7 +201,7 @@ func TestPosterResendClassified(t *testing.T) {
 	err = p.Send(ctx, tx)
 	require.ErrorIs(t, err, l1.ErrCheckReceipt)
 	t.Logf("re-send mined: %v", err)
-	stale, err := p.BuildSelfTransfer(ctx, 0, l1.Bump(fees, fees))
+	stale, err := p.BuildSelfTransfer(ctx, 0, replacement(t, fees, fees))
 	require.NoError(t, err)
 	err = p.Send(ctx, stale)
 	require.ErrorIs(t, err, l1.ErrCheckReceipt)
@@ -254,7 +234,7 @@ func TestPosterReplacesDroppedTransaction(t *testing.T) {
 	require.Empty(t, hashes)
 	fresh, err := p.SuggestFees(ctx)
 	require.NoError(t, err)
-	bumped := l1.Bump(fees, fresh)
+	bumped := replacement(t, fees, fresh)
 	second, err := p.BuildAddInput(ctx, []byte("batch"), 0, bumped)
 	require.NoError(t, err)
 	require.NotEqual(t, first.Hash(), second.Hash())
@@ -282,7 +262,7 @@ func TestPosterReplacesDroppedTransaction(t *testing.T) {
 	require.NoError(t, p.Send(ctx, third))
 	fresh2, err := p.SuggestFees(ctx)
 	require.NoError(t, err)
-	fourth, err := p.BuildSelfTransfer(ctx, 1, l1.Bump(fresh, fresh2))
+	fourth, err := p.BuildSelfTransfer(ctx, 1, replacement(t, fresh, fresh2))
 	require.NoError(t, err)
 	require.NoError(t, p.Send(ctx, fourth))
 	require.NoError(t, e.anvil.Mine(ctx, 1))

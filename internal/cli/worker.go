@@ -129,6 +129,9 @@ func runWorker(ctx context.Context, args []string, stdio Stdio) error {
 		App:            cfg.AppAddress.Address,
 		BatchSubmitter: submitter,
 		PollInterval:   time.Second,
+		// The recovery flush follows the submitter's replacement rule.
+		MaxFeePerGas:      cfg.L1MaxFeePerGasWei(),
+		ResendAfterBlocks: cfg.BatchSubmitterResendAfterBlocks,
 		// The window refills when the lowest in-flight transaction is
 		// included: look a few times per block (one eth_blockNumber and
 		// one small query per look; a full plan only when either changed).
