@@ -72,6 +72,13 @@ type Activities struct {
 	// FirstBlock is where the first observation starts scanning logs (the
 	// InputBox deployment block, or 0).
 	FirstBlock uint64
+	// MaxFeePerGas caps every fee the recovery flush pays
+	// (SEQ_L1_MAX_FEE_PER_GAS_GWEI); nil means no cap.
+	MaxFeePerGas *big.Int
+	// ResendAfterBlocks is how many blocks a flush self-transfer may stay
+	// pending before it is bumped (SEQ_BATCH_SUBMITTER_RESEND_AFTER_BLOCKS;
+	// 0 → 3).
+	ResendAfterBlocks uint64
 	// PollInterval is how often the recovery's flush looks at the chain.
 	PollInterval time.Duration
 	// SubmitPoll is how often PlanSubmissionRound looks at the chain and

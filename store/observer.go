@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -35,6 +36,15 @@ type ObserverState struct {
 	NextInputIndex uint64 // count of stored safe inputs
 	AcceptedCount  uint64 // expected batch nonce of the rollup
 	Control        Control
+	// The stored inputs of the last stored input's block: indices
+	// [LastBlockFirstIndex, NextInputIndex) at block LastInputBlock (none
+	// when NextInputIndex is 0). The observer re-reads them each round the
+	// safe head advances and Record compares them: safe inputs never
+	// change, and a reorg below the safe block that rewrites any stored
+	// input replaces every block from its fork point up, the last stored
+	// input's block included. One one-block log query per round.
+	LastInputBlock      uint64
+	LastBlockFirstIndex uint64
 }
 
 // State reads the observer's starting point.
@@ -57,6 +67,19 @@ func (o *Observer) State(ctx context.Context) (ObserverState, error) {
 		return s, fmt.Errorf("read observer counters: %w", err)
 	}
 	s.NextInputIndex, s.AcceptedCount = uint64(next), uint64(accepted)
+	if next == 0 {
+		return s, nil
+	}
+	// Block numbers never decrease with the index (trigger), so the inputs
+	// of the last block are a suffix: walk the primary key backwards to the
+	// first input of an earlier block.
+	var lastBlock, first int64
+	if err := tx.QueryRow(ctx, `SELECT l.block_number, coalesce((SELECT p.input_index + 1 FROM safe_inputs p
+			WHERE p.block_number < l.block_number ORDER BY p.input_index DESC LIMIT 1), 0)
+		FROM safe_inputs l WHERE l.input_index = $1`, next-1).Scan(&lastBlock, &first); err != nil {
+		return s, fmt.Errorf("read the last stored input's block: %w", err)
+	}
+	s.LastInputBlock, s.LastBlockFirstIndex = uint64(lastBlock), uint64(first)
 	return s, nil
 }
 
@@ -71,7 +94,8 @@ type ObservedInput struct {
 }
 
 // Observation is one round of the L1 reader: the new safe head and every
-// input of the app after the stored ones up to it.
+// input of the app after the stored ones up to it, in index order, possibly
+// preceded by stored ones read again to be compared (see Record).
 type Observation struct {
 	SafeBlock     uint64
 	SafeTimestamp uint64
@@ -97,8 +121,18 @@ type ObservationResult struct {
 // mismatch, or an accepted nonce we never sealed, is canonical divergence:
 // recorded in the same transaction and returned as ErrDivergence.
 //
-// Idempotent: inputs already stored are skipped by index (their content must
-// match), and a head that does not move changes only updated_at.
+// Idempotent: inputs already stored are not written again, and a head that
+// does not move changes only updated_at. An input already stored (an earlier
+// or concurrent attempt stored it, or the caller re-read it on purpose) is
+// compared with the stored row: index, sender, payload, block number, block
+// timestamp and, when both sides have it, transaction hash. Safe inputs never
+// change, so a difference means the L1 history under our stored inputs was
+// rewritten (a reorg below the safe block, or a node serving another chain):
+// everything derived from those inputs is void, which is canonical divergence
+// too. It is recorded, nothing else of the observation is written, and
+// ErrDivergence is returned. Concurrent calls serialise on the safe_inputs
+// rows and the contiguity trigger; a loser's conflicting insert fails and its
+// retry compares what the winner stored.
 func (o *Observer) Record(ctx context.Context, obs Observation) (ObservationResult, error) {
 	var res ObservationResult
 	tx, err := o.pool.Begin(ctx)
@@ -112,11 +146,25 @@ func (o *Observer) Record(ctx context.Context, obs Observation) (ObservationResu
 		FROM safe_inputs`).Scan(&next, &accepted); err != nil {
 		return res, fmt.Errorf("read observer counters: %w", err)
 	}
+	mismatch, err := compareStoredInputs(ctx, tx, obs.Inputs, uint64(next))
+	if err != nil {
+		return res, err
+	}
+	if mismatch != "" {
+		if err := recordDivergence(ctx, tx, mismatch); err != nil {
+			return res, err
+		}
+		if err := tx.Commit(ctx); err != nil {
+			return res, fmt.Errorf("commit observation: %w", err)
+		}
+		res.Divergence = mismatch
+		return res, fmt.Errorf("%w: %s", ErrDivergence, mismatch)
+	}
 	expected := uint64(accepted)
 	var divergence string
 	for _, in := range obs.Inputs {
 		if in.Index < uint64(next) {
-			continue // stored by an earlier attempt of this observation
+			continue // already stored, and equal (compareStoredInputs)
 		}
 		if in.BlockNumber > obs.SafeBlock {
 			return res, fmt.Errorf("input %d at block %d is above the safe block %d", in.Index, in.BlockNumber, obs.SafeBlock)
@@ -182,9 +230,8 @@ func (o *Observer) Record(ctx context.Context, obs Observation) (ObservationResu
 		return res, fmt.Errorf("store safe head %d: %w", obs.SafeBlock, err)
 	}
 	if divergence != "" {
-		if _, err := tx.Exec(ctx, `UPDATE control SET divergence = coalesce(divergence, $1), divergence_at = coalesce(divergence_at, now())`,
-			divergence); err != nil {
-			return res, fmt.Errorf("record divergence: %w", err)
+		if err := recordDivergence(ctx, tx, divergence); err != nil {
+			return res, err
 		}
 		res.Divergence = divergence
 	}
@@ -195,4 +242,86 @@ func (o *Observer) Record(ctx context.Context, obs Observation) (ObservationResu
 		return res, fmt.Errorf("%w: %s", ErrDivergence, divergence)
 	}
 	return res, nil
+}
+
+// recordDivergence stores the first divergence found; a later one does not
+// overwrite it (the first is the cause, the rest its consequences).
+func recordDivergence(ctx context.Context, tx pgx.Tx, detail string) error {
+	if _, err := tx.Exec(ctx, `UPDATE control SET divergence = coalesce(divergence, $1), divergence_at = coalesce(divergence_at, now())`,
+		detail); err != nil {
+		return fmt.Errorf("record divergence: %w", err)
+	}
+	return nil
+}
+
+// compareStoredInputs compares the observed inputs with index below next
+// (already stored) with their rows and describes the first difference, or
+// returns "" when they all match. Payloads are compared by keccak so the
+// description stays short.
+func compareStoredInputs(ctx context.Context, tx pgx.Tx, observed []ObservedInput, next uint64) (string, error) {
+	var indices []int64
+	for _, in := range observed {
+		if in.Index < next {
+			indices = append(indices, int64(in.Index))
+		}
+	}
+	if len(indices) == 0 {
+		return "", nil
+	}
+	type row struct {
+		sender                 []byte
+		payload                []byte
+		blockNumber, blockTime int64
+		txHash                 []byte
+	}
+	stored := make(map[uint64]row, len(indices))
+	rows, err := tx.Query(ctx, `SELECT input_index, sender, payload, block_number, block_timestamp, tx_hash
+		FROM safe_inputs WHERE input_index = ANY($1)`, indices)
+	if err != nil {
+		return "", fmt.Errorf("read stored safe inputs: %w", err)
+	}
+	for rows.Next() {
+		var idx int64
+		var r row
+		if err := rows.Scan(&idx, &r.sender, &r.payload, &r.blockNumber, &r.blockTime, &r.txHash); err != nil {
+			rows.Close()
+			return "", fmt.Errorf("read stored safe inputs: %w", err)
+		}
+		stored[uint64(idx)] = r
+	}
+	if err := rows.Err(); err != nil {
+		return "", fmt.Errorf("read stored safe inputs: %w", err)
+	}
+	for _, in := range observed {
+		if in.Index >= next {
+			continue
+		}
+		r, ok := stored[in.Index]
+		if !ok { // the inputs are contiguous from 0 (trigger): cannot happen
+			return "", fmt.Errorf("safe input %d below the stored count %d is missing", in.Index, next)
+		}
+		var diffs []string
+		if got := common.BytesToAddress(r.sender); got != in.Sender {
+			diffs = append(diffs, fmt.Sprintf("sender %s, stored %s", in.Sender, got))
+		}
+		if got, want := crypto.Keccak256Hash(in.Payload), crypto.Keccak256Hash(r.payload); got != want {
+			diffs = append(diffs, fmt.Sprintf("payload hash %s, stored %s", got, want))
+		}
+		if uint64(r.blockNumber) != in.BlockNumber {
+			diffs = append(diffs, fmt.Sprintf("block %d, stored %d", in.BlockNumber, r.blockNumber))
+		}
+		if uint64(r.blockTime) != in.BlockTimestamp {
+			diffs = append(diffs, fmt.Sprintf("block timestamp %d, stored %d", in.BlockTimestamp, r.blockTime))
+		}
+		// An absent hash (an older row, or a reader that does not give it)
+		// is not evidence either way.
+		if r.txHash != nil && in.TxHash != (common.Hash{}) && common.BytesToHash(r.txHash) != in.TxHash {
+			diffs = append(diffs, fmt.Sprintf("tx %s, stored %s", in.TxHash, common.BytesToHash(r.txHash)))
+		}
+		if len(diffs) > 0 {
+			return fmt.Sprintf("L1 now serves safe input %d differently from the stored one (%s): the L1 history was rewritten below the safe block, or the node follows another chain",
+				in.Index, strings.Join(diffs, "; ")), nil
+		}
+	}
+	return "", nil
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -79,6 +80,88 @@ func TestObserverDerivesTheAcceptedFrontier(t *testing.T) {
 	// A head that goes back is refused.
 	_, err = o.Record(ctx, Observation{SafeBlock: 39, Submitter: obsSubmitter, Now: time.Now()})
 	require.Error(t, err)
+}
+
+// TestObserverComparesReobservedInputs: an observation that carries an input
+// already stored (a retried or concurrent attempt, or a deliberate re-read)
+// must carry it unchanged; a difference is a rewritten L1 history and is
+// recorded as divergence, with nothing else of the observation written.
+func TestObserverComparesReobservedInputs(t *testing.T) {
+	stored := []ObservedInput{
+		{Index: 0, Sender: obsPortal, Payload: []byte("deposit 0"), BlockNumber: 11, BlockTimestamp: 1100, TxHash: common.Hash{0x10}},
+		{Index: 1, Sender: obsPortal, Payload: []byte("deposit 1"), BlockNumber: 12, BlockTimestamp: 1200, TxHash: common.Hash{0x11}},
+		{Index: 2, Sender: obsPortal, Payload: []byte("deposit 2"), BlockNumber: 12, BlockTimestamp: 1200}, // no tx hash stored
+	}
+	fresh := ObservedInput{Index: 3, Sender: obsPortal, Payload: []byte("deposit 3"), BlockNumber: 30, BlockTimestamp: 3000, TxHash: common.Hash{0x13}}
+	changed := func(change func(in *ObservedInput)) ObservedInput {
+		in := stored[1]
+		change(&in)
+		return in
+	}
+	tests := []struct {
+		name     string
+		again    ObservedInput // replaces stored input 1 (or 2) in the re-observation
+		diverges string        // substring of the recorded divergence; "" for none
+	}{
+		{"identical", stored[1], ""},
+		{"stored without tx hash, observed with one", func() ObservedInput { in := stored[2]; in.TxHash = common.Hash{0x12}; return in }(), ""},
+		{"different payload", changed(func(in *ObservedInput) { in.Payload = []byte("deposit X") }), "payload hash"},
+		{"different sender", changed(func(in *ObservedInput) { in.Sender = obsSubmitter }), "sender"},
+		{"different block", changed(func(in *ObservedInput) { in.BlockNumber = 13 }), "block 13, stored 12"},
+		{"different block timestamp", changed(func(in *ObservedInput) { in.BlockTimestamp = 1212 }), "block timestamp"},
+		{"different tx hash", changed(func(in *ObservedInput) { in.TxHash = common.Hash{0x99} }), "tx 0x99"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			pool := newPool(t)
+			o := NewObserver(pool)
+			st, err := o.State(ctx)
+			require.NoError(t, err)
+			require.Zero(t, st.LastInputBlock)
+			require.Zero(t, st.LastBlockFirstIndex)
+			_, err = o.Record(ctx, Observation{SafeBlock: 20, Submitter: obsSubmitter, Now: time.Now(), Inputs: stored})
+			require.NoError(t, err)
+			st, err = o.State(ctx)
+			require.NoError(t, err)
+			require.Equal(t, uint64(12), st.LastInputBlock, "what the observer re-reads each round")
+			require.Equal(t, uint64(1), st.LastBlockFirstIndex, "inputs 1 and 2 share block 12")
+
+			// Re-observe from the changed input on, plus a new one.
+			var inputs []ObservedInput
+			for _, in := range stored {
+				if in.Index == tt.again.Index {
+					in = tt.again
+				}
+				if in.Index >= tt.again.Index {
+					inputs = append(inputs, in)
+				}
+			}
+			res, recordErr := o.Record(ctx, Observation{SafeBlock: 40, Submitter: obsSubmitter, Now: time.Now(),
+				Inputs: append(inputs, fresh)})
+
+			var divergence *string
+			require.NoError(t, pool.QueryRow(ctx, `SELECT divergence FROM control`).Scan(&divergence))
+			st, err = o.State(ctx)
+			require.NoError(t, err)
+			if tt.diverges == "" {
+				require.NoError(t, recordErr)
+				require.Nil(t, divergence)
+				require.Equal(t, 1, res.InputsAdded)
+				require.Equal(t, uint64(4), st.NextInputIndex)
+				require.Equal(t, uint64(40), st.SafeHead.Block)
+				return
+			}
+			require.ErrorIs(t, recordErr, ErrDivergence)
+			require.NotNil(t, divergence, "recorded in the same transaction")
+			require.Contains(t, *divergence, fmt.Sprintf("safe input %d", tt.again.Index))
+			require.Contains(t, *divergence, tt.diverges)
+			require.Equal(t, *divergence, res.Divergence)
+			require.Zero(t, res.InputsAdded)
+			require.Equal(t, uint64(3), st.NextInputIndex, "nothing is appended to a rewritten history")
+			require.Equal(t, uint64(20), st.SafeHead.Block, "the head does not move either")
+		})
+	}
 }
 
 func TestObserverSkipsStaleBatches(t *testing.T) {

@@ -28,6 +28,15 @@ import (
 // absent are the same state, so the encoder omits zero balances and zero
 // nonces and the decoder rejects them, as it rejects unsorted and duplicate
 // entries.
+//
+// The same rule extends to the progress: a snapshot is rejected unless the
+// state it describes is reachable. executed_input_count 0 means no input was
+// ever executed, and only the genesis state (New) has that count: every
+// balance, nonce and clock value is set by an executed input, which counts.
+// So a count of 0 with any entry or a non-zero clock is rejected. A count
+// above 0 with no entries and any clock is reachable (a direct input that is
+// not a deposit counts and moves the clock, nothing more) and is accepted;
+// see docs/protocol-decisions.md.
 const (
 	snapshotFixedLen  = 3*common.AddressLength + 2*ssz.OffsetSize + 8 + 8 // 84
 	balancesOffsetPos = 3 * common.AddressLength                          // 60
@@ -99,8 +108,9 @@ func (s *SnapshotState) Encode() []byte {
 // DecodeSnapshot strictly decodes a snapshot: the container rules of
 // protocol.md §3 (first offset 84, offsets non-decreasing and within the
 // input), list lengths that are whole numbers of entries, addresses strictly
-// ascending in each list, no zero balance or zero nonce, and balances whose
-// sum fits in 256 bits (the wallet's total-supply invariant, see Wallet).
+// ascending in each list, no zero balance or zero nonce, balances whose sum
+// fits in 256 bits (the wallet's total-supply invariant, see Wallet), and,
+// when executed_input_count is 0, the genesis state (no entries, clock 0).
 // Whatever it accepts, Encode turns back into exactly b. It never panics;
 // the result does not alias b.
 func DecodeSnapshot(b []byte) (*SnapshotState, error) {
@@ -158,6 +168,16 @@ func DecodeSnapshot(b []byte) (*SnapshotState, error) {
 			return nil, fmt.Errorf("%w: nonce entry %d is zero", ErrInvalidSnapshot, i)
 		}
 		s.Nonces[i] = NonceEntry{Address: common.BytesToAddress(e[:20]), Nonce: n}
+	}
+	if s.Progress.ExecutedInputCount == 0 {
+		// Unreachable: only an executed input (which counts) creates an
+		// entry or moves the clock.
+		switch {
+		case s.Progress.LastExecutedSafeBlock != 0:
+			return nil, fmt.Errorf("%w: no input executed but the clock is at block %d", ErrInvalidSnapshot, s.Progress.LastExecutedSafeBlock)
+		case len(s.Balances) > 0 || len(s.Nonces) > 0:
+			return nil, fmt.Errorf("%w: no input executed but %d balances and %d nonces", ErrInvalidSnapshot, len(s.Balances), len(s.Nonces))
+		}
 	}
 	return s, nil
 }

@@ -125,8 +125,10 @@ func TestDecodeSnapshotRejects(t *testing.T) {
 	a1, a2 := common.Address{0x01}, common.Address{0x02}
 	b := func(addr common.Address, v uint64) BalanceEntry { return BalanceEntry{Address: addr, Balance: u256(v)} }
 	n := func(addr common.Address, v uint32) NonceEntry { return NonceEntry{Address: addr, Nonce: v} }
+	// One executed input: the entries are judged on their own, not on the
+	// genesis rule (TestSnapshotProgressReachability).
 	enc := func(bs []BalanceEntry, ns []NonceEntry) []byte {
-		return (&SnapshotState{Config: testConfig, Balances: bs, Nonces: ns}).Encode()
+		return (&SnapshotState{Config: testConfig, Balances: bs, Nonces: ns, Progress: app.Progress{ExecutedInputCount: 1}}).Encode()
 	}
 	valid := enc([]BalanceEntry{b(a1, 1), b(a2, 2)}, []NonceEntry{n(a1, 1), n(a2, 2)})
 	_, err := DecodeSnapshot(valid)
@@ -182,6 +184,61 @@ func TestDecodeSnapshotRejects(t *testing.T) {
 	maxU := new(uint256.Int).SetAllOne()
 	_, err = DecodeSnapshot(enc([]BalanceEntry{{a1, maxU}}, []NonceEntry{n(a1, 0xffffffff)}))
 	require.NoError(t, err)
+}
+
+// TestSnapshotProgressReachability pins the canonical-form rule for the
+// progress (docs/protocol-decisions.md, "Wallet snapshot progress"): a
+// snapshot is accepted only if the wallet can reach its state. With no input
+// executed only genesis is reachable; once one input is executed, no entries
+// and any clock is reachable (the wallet itself produces it below).
+func TestSnapshotProgressReachability(t *testing.T) {
+	a1 := common.Address{0x01}
+	snap := func(count, clock uint64, bs []BalanceEntry, ns []NonceEntry) []byte {
+		return (&SnapshotState{Config: testConfig, Balances: bs, Nonces: ns,
+			Progress: app.Progress{ExecutedInputCount: count, LastExecutedSafeBlock: clock}}).Encode()
+	}
+	// A direct input that is not a deposit counts and moves the clock and
+	// creates no entry: the state upstream's decoder refuses.
+	notDeposit := New(testConfig)
+	notDeposit.ApplyDirectInput(app.DirectInput{Sender: bob, Payload: []byte{0x01}, BlockNumber: 7})
+	// A deposit of a token we do not support: the same, from the portal.
+	otherToken := New(testConfig)
+	otherToken.ApplyDirectInput(app.DirectInput{Sender: portal, Payload: EncodeDeposit(common.Address{0xee}, alice, u256(5), nil), BlockNumber: 1 << 40})
+
+	tests := []struct {
+		name  string
+		data  []byte
+		valid bool
+	}{
+		{"genesis", snap(0, 0, nil, nil), true},
+		{"wallet: non-deposit input, no entries", notDeposit.Snapshot(), true},
+		{"wallet: unsupported token, no entries", otherToken.Snapshot(), true},
+		{"no entries, one input, clock 7", snap(1, 7, nil, nil), true},
+		{"no entries, inputs at block 0", snap(3, 0, nil, nil), true},
+		{"no input executed, clock 1", snap(0, 1, nil, nil), false},
+		{"no input executed, clock max", snap(0, ^uint64(0), nil, nil), false},
+		{"no input executed, a balance", snap(0, 0, []BalanceEntry{{a1, u256(1)}}, nil), false},
+		{"no input executed, a nonce", snap(0, 0, nil, []NonceEntry{{a1, 1}}), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := DecodeSnapshot(tt.data)
+			if !tt.valid {
+				require.ErrorIs(t, err, ErrInvalidSnapshot)
+				require.Nil(t, s)
+				w := scenario(t)
+				before := w.Snapshot()
+				require.Error(t, w.Restore(tt.data))
+				require.Equal(t, before, w.Snapshot(), "a failed restore changes nothing")
+				return
+			}
+			require.NoError(t, err)
+			w := New(testConfig)
+			require.NoError(t, w.Restore(tt.data))
+			require.Equal(t, tt.data, w.Snapshot())
+		})
+	}
+	require.Equal(t, app.Progress{ExecutedInputCount: 1, LastExecutedSafeBlock: 7}, notDeposit.Progress())
 }
 
 func TestRestoreConfigMismatch(t *testing.T) {

@@ -265,6 +265,8 @@ func TestNonceExhausted(t *testing.T) {
 		Config:   testConfig,
 		Balances: []BalanceEntry{{Address: alice, Balance: u256(1_000)}},
 		Nonces:   []NonceEntry{{Address: alice, Nonce: math.MaxUint32}},
+		// Reachable: a deposit and 2^32−1 ops.
+		Progress: app.Progress{ExecutedInputCount: math.MaxUint32 + 1, LastExecutedSafeBlock: 9},
 	}
 	w := New(testConfig)
 	require.NoError(t, w.Restore(s.Encode()))
