@@ -20,7 +20,7 @@ import (
 
 // Defaults of AdmissionConfig (the CLI passes the configured values).
 const (
-	DefaultMaxBatchBytes     = 120_000
+	DefaultMaxBatchBytes     = 64_000 // SEQ_MAX_BATCH_BYTES's default: under the InputBox's input limit
 	DefaultMaxInFlight       = 16
 	DefaultResendAfterBlocks = 3
 	defaultAdmissionInterval = time.Second

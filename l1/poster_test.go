@@ -308,3 +308,25 @@ func TestPosterRevertNotRetryable(t *testing.T) {
 	require.False(t, l1.Retryable(err))
 	t.Logf("revert: %v", err)
 }
+
+// TestInputBoxTakesTheLargestBatch: the deployed InputBox accepts a batch
+// of exactly MaxBatchPayload bytes (the bound of SEQ_MAX_BATCH_BYTES) and
+// refuses one 32 bytes longer (the next padded size): a batch the lane may
+// seal can always be posted.
+func TestInputBoxTakesTheLargestBatch(t *testing.T) {
+	t.Parallel()
+	e := setup(t, anviltest.Options{})
+	ctx := testContext(t)
+	p := e.poster(t, anviltest.Key(9))
+	fees, err := p.SuggestFees(ctx)
+	require.NoError(t, err)
+	largest := bytes.Repeat([]byte{0xff}, l1.MaxBatchPayload)
+	tx, err := p.BuildAddInput(ctx, largest, 0, fees)
+	require.NoError(t, err)
+	require.NoError(t, p.Send(ctx, tx))
+	rcpt := mustReceipt(t, p, tx.Hash())
+	t.Logf("a %d-byte batch uses %d gas", len(largest), rcpt.GasUsed)
+
+	_, err = p.BuildAddInput(ctx, append(largest, make([]byte, 32)...), 1, fees)
+	require.ErrorIs(t, err, l1.ErrReverted, "one padded word more is InputTooLarge")
+}

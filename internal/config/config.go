@@ -18,6 +18,7 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/kelseyhightower/envconfig"
 
+	"github.com/cartesi/sequencer/l1"
 	"github.com/cartesi/sequencer/protocol"
 )
 
@@ -112,7 +113,7 @@ type Config struct {
 	BatchSubmitterMaxInFlight       uint64 `envconfig:"BATCH_SUBMITTER_MAX_IN_FLIGHT" default:"16"`
 	BatchSubmitterResendAfterBlocks uint64 `envconfig:"BATCH_SUBMITTER_RESEND_AFTER_BLOCKS" default:"3"`
 	L1MaxFeePerGasGwei              uint64 `envconfig:"L1_MAX_FEE_PER_GAS_GWEI" default:"500"`
-	MaxBatchBytes                   uint64 `envconfig:"MAX_BATCH_BYTES" default:"120000"`
+	MaxBatchBytes                   uint64 `envconfig:"MAX_BATCH_BYTES" default:"64000"`
 
 	// Admission lines in blocks of queue delay (capacity.md §2); 0 means
 	// the default share of the danger line (40% and 60%).
@@ -277,11 +278,14 @@ func parseKey(s string) (common.Address, error) {
 }
 
 // Bounds of SEQ_MAX_BATCH_BYTES: a batch must hold at least one op of the
-// largest payload, and stay under the 128 KiB transaction size common L1
-// mempools accept (with room for the addInput call's ABI framing).
+// largest payload, and the InputBox must accept it. capacity.md suggests
+// 120,000 bytes, but the InputBox of @cartesi/rollups 2.x refuses inputs
+// over 65,536 bytes (EvmAdvance envelope included): a batch sealed larger
+// could never be posted and would go stale. The default, 64,000, keeps a
+// margin under that limit (docs/protocol-decisions.md).
 const (
 	MinBatchBytes      = 8 * 1024
-	MaxBatchBytesLimit = 126 * 1024
+	MaxBatchBytesLimit = l1.MaxBatchPayload
 )
 
 // DangerLine is MAX_WAIT_BLOCKS − SEQ_PREEMPTIVE_MARGIN_BLOCKS: the batch
