@@ -70,9 +70,10 @@ fuzz:
 	  done; \
 	done
 
-## dev: the whole stack locally, state in .devstack/ (see README and docs/operations.md)
+## dev: the whole stack locally, state in .devstack/ (see README and docs/operations.md);
+## DEV_ENV='SEQ_NAME=value …' overrides serve's and worker's dev settings (checked before anything starts)
 dev: deps build
-	$(BIN) dev
+	$(BIN) dev --env "$$DEV_ENV"
 
 ## dev-reset: forget the dev stack's chain, database and Temporal history
 dev-reset:

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/ethereum/go-ethereum/ethclient"
 	"github.com/ethereum/go-ethereum/rpc"
 
+	"github.com/cartesi/sequencer/internal/config"
 	"github.com/cartesi/sequencer/internal/devstack"
 )
 
@@ -28,19 +30,31 @@ func runDev(ctx context.Context, args []string, stdio Stdio) error {
 	}
 	fs := newFlagSet("dev", stdio)
 	fs.Usage = func() {
-		fmt.Fprintln(stdio.Err, "usage: sequencer dev [--dir DIR] [--reset]\n       sequencer dev deploy [--rpc-url URL]   (the dev contracts and funded accounts on a running dev chain)")
+		fmt.Fprintln(stdio.Err, "usage: sequencer dev [--dir DIR] [--reset] [--env 'SEQ_NAME=value …']\n       sequencer dev deploy [--rpc-url URL]   (the dev contracts and funded accounts on a running dev chain)")
 		fs.PrintDefaults()
 	}
 	dir := fs.String("dir", "", "state directory (default: .devstack at the module root)")
 	reset := fs.Bool("reset", false, "delete the state directory's chain, database and Temporal history first, then start fresh")
+	envFlag := fs.String("env", os.Getenv(devstack.OverridesVar),
+		"space-separated SEQ_NAME=value settings for serve and worker, over the dev defaults (default: $"+devstack.OverridesVar+", which `make dev DEV_ENV=…` sets)")
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err
+	}
+	// Checked before anything starts: a typo must not cost a stack start.
+	overrides, err := devstack.ParseOverrides(*envFlag)
+	if err != nil {
+		return usageError{err}
 	}
 	root, err := devstack.ModuleRoot()
 	if err != nil {
 		return usageError{err}
 	}
-	opts := devstack.Options{Root: root, Dir: *dir, Out: stdio.Err}
+	opts := devstack.Options{Root: root, Dir: *dir, Out: stdio.Err, ExtraEnv: overrides}
+	if len(overrides) > 0 {
+		if err := checkDevConfig(opts); err != nil {
+			return usageError{err}
+		}
+	}
 	if *reset {
 		if err := devstack.Reset(opts); err != nil {
 			return err
@@ -147,4 +161,56 @@ func runDevDeploy(ctx context.Context, args []string, stdio Stdio) error {
 	enc := json.NewEncoder(stdio.Out)
 	enc.SetIndent("", "  ")
 	return enc.Encode(chain)
+}
+
+// checkDevConfig validates the settings serve and worker will get, the
+// overrides applied, as they will (config.Load), so that a bad value fails
+// `make dev` on one line before anything starts. config.Load reads the
+// process environment: the SEQ_* variables are swapped in for the check and
+// restored, which is safe only here, before the stack starts any goroutine.
+func checkDevConfig(opts devstack.Options) error {
+	serveEnv, workerEnv, err := devstack.PlannedEnv(opts)
+	if err != nil {
+		return err
+	}
+	for _, c := range []struct {
+		role config.Role
+		name string
+		env  []string
+	}{{config.RoleServe, "serve", serveEnv}, {config.RoleWorker, "worker", workerEnv}} {
+		restore := swapSEQEnv(c.env)
+		_, err := config.Load(c.role)
+		restore()
+		if err != nil {
+			return fmt.Errorf("%s: %s would refuse its configuration: %w", devstack.OverridesVar, c.name, err)
+		}
+	}
+	return nil
+}
+
+// swapSEQEnv replaces every SEQ_* variable of the process with env and
+// returns the function that puts the previous ones back.
+func swapSEQEnv(env []string) (restore func()) {
+	var saved []string
+	for _, kv := range os.Environ() {
+		if strings.HasPrefix(kv, config.Prefix+"_") {
+			saved = append(saved, kv)
+			name, _, _ := strings.Cut(kv, "=")
+			_ = os.Unsetenv(name)
+		}
+	}
+	for _, kv := range env {
+		name, v, _ := strings.Cut(kv, "=")
+		_ = os.Setenv(name, v)
+	}
+	return func() {
+		for _, kv := range env {
+			name, _, _ := strings.Cut(kv, "=")
+			_ = os.Unsetenv(name)
+		}
+		for _, kv := range saved {
+			name, v, _ := strings.Cut(kv, "=")
+			_ = os.Setenv(name, v)
+		}
+	}
 }

@@ -42,6 +42,9 @@ func (s *Stack) EnvVars() [][2]string {
 		{"TEMPORAL_ADDRESS", s.info.TemporalAddress},
 		{"TEMPORAL_UI_URL", s.info.TemporalUIURL},
 		{"DEV_FUNDED_KEYS", strings.Join(keys, ",")},
+		// Not DEV_ENV: a shell that sourced this file would otherwise pass
+		// the overrides to the next `make dev` without anyone asking.
+		{"DEV_STACK_OVERRIDES", describeOverrides(s.opts.ExtraEnv)},
 	}
 }
 
@@ -49,10 +52,14 @@ func (s *Stack) writeEnvFile() error {
 	var b strings.Builder
 	b.WriteString("# Written by `sequencer dev`: source it (. .devstack/env) to talk to the dev stack.\n")
 	for _, kv := range s.EnvVars() {
-		fmt.Fprintf(&b, "export %s='%s'\n", kv[0], kv[1])
+		fmt.Fprintf(&b, "export %s=%s\n", kv[0], shellQuote(kv[1]))
 	}
 	return writeFileAtomic(s.path(envFile), []byte(b.String()), 0o644)
 }
+
+// shellQuote single-quotes v for a POSIX shell (an override's value may
+// hold a quote).
+func shellQuote(v string) string { return "'" + strings.ReplaceAll(v, "'", `'\''`) + "'" }
 
 // ExampleTransfer is the user op data of a transfer of one token (10^18
 // units) to account 3, the payload the banner's example signs.
@@ -104,6 +111,9 @@ func (s *Stack) PrintBanner(w io.Writer) {
 	p("  L1 (anvil)   %s   chain %d, app %s", info.EthRPCURL, info.Chain.ChainID, info.Chain.App.Hex())
 	p("  Postgres     %s", info.DatabaseURL)
 	p("  state, logs  %s, %s", rel(info.Dir), rel(filepath.Join(info.Dir, logsDir)))
+	if len(s.opts.ExtraEnv) > 0 {
+		p("  overrides    %s   (%s, over the dev defaults)", describeOverrides(s.opts.ExtraEnv), OverridesVar)
+	}
 	p("")
 	p("Try it from another terminal in %s:", s.opts.Root)
 	p("")

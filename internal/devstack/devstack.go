@@ -133,7 +133,10 @@ type Options struct {
 	Out io.Writer
 	// ReadyTimeout bounds the wait for serve's /readyz.
 	ReadyTimeout time.Duration
-	// ExtraEnv is appended to serve's and worker's environment.
+	// ExtraEnv holds NAME=value settings applied over ServiceEnv's dev
+	// defaults for both serve and worker: a name ServiceEnv sets gets the
+	// new value, a new one is added (`make dev DEV_ENV=…`, ParseOverrides).
+	// They apply on every Start, a resumed stack's included.
 	ExtraEnv []string
 }
 
@@ -302,17 +305,8 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	} else {
 		s.log.Info("resuming dev stack", "dir", opts.Dir)
 	}
-	s.info = Info{
-		Dir:             opts.Dir,
-		Resumed:         !fresh,
-		HTTPURL:         "http://" + opts.HTTPAddr,
-		InternalURL:     "http://" + opts.InternalHTTPAddr,
-		WorkerMetrics:   "http://" + opts.WorkerMetrics + "/metrics",
-		FeedURL:         "ws://" + opts.HTTPAddr + "/ws/subscribe",
-		EthRPCURL:       fmt.Sprintf("http://127.0.0.1:%d", opts.AnvilPort),
-		TemporalAddress: fmt.Sprintf("127.0.0.1:%d", opts.TemporalPort),
-		TemporalUIURL:   fmt.Sprintf("http://127.0.0.1:%d", opts.TemporalUIPort),
-	}
+	s.info = newInfo(opts)
+	s.info.Resumed = !fresh
 
 	if err := s.startPostgres(ctx, fresh); err != nil {
 		return nil, err
@@ -337,6 +331,36 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	}
 	s.log.Info("dev stack ready", "api", s.info.HTTPURL, "temporal_ui", s.info.TemporalUIURL)
 	return s, nil
+}
+
+// newInfo is where a stack started with opts listens.
+func newInfo(opts Options) Info {
+	return Info{
+		Dir:             opts.Dir,
+		HTTPURL:         "http://" + opts.HTTPAddr,
+		InternalURL:     "http://" + opts.InternalHTTPAddr,
+		WorkerMetrics:   "http://" + opts.WorkerMetrics + "/metrics",
+		FeedURL:         "ws://" + opts.HTTPAddr + "/ws/subscribe",
+		EthRPCURL:       fmt.Sprintf("http://127.0.0.1:%d", opts.AnvilPort),
+		TemporalAddress: fmt.Sprintf("127.0.0.1:%d", opts.TemporalPort),
+		TemporalUIURL:   fmt.Sprintf("http://127.0.0.1:%d", opts.TemporalUIPort),
+	}
+}
+
+// PlannedEnv returns the SEQ_* settings serve and worker get from a stack
+// started with opts on the dev chain (DevChain's addresses), overrides
+// (Options.ExtraEnv) applied: `sequencer dev` validates them before it
+// starts anything, so a bad value costs no stack start.
+func PlannedEnv(opts Options) (serve, worker []string, err error) {
+	opts, err = opts.withDefaults()
+	if err != nil {
+		return nil, nil, err
+	}
+	s := &Stack{opts: opts, info: newInfo(opts)}
+	s.info.Chain = DevChain()
+	s.info.DatabaseURL = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", opts.PostgresPort, DatabaseName)
+	serve, worker = s.childConfigs()
+	return serve, worker, nil
 }
 
 // Info describes the running stack.
@@ -741,11 +765,21 @@ func (s *Stack) ServiceEnv() []string {
 	}
 }
 
+// childConfigs are serve's and worker's SEQ_* settings: ServiceEnv (plus
+// the worker's key), then the overrides.
+func (s *Stack) childConfigs() (serve, worker []string) {
+	serve = mergeEnv(s.ServiceEnv(), s.opts.ExtraEnv)
+	worker = mergeEnv(append(s.ServiceEnv(), "SEQ_BATCH_SUBMITTER_PRIVATE_KEY="+DevKeyHex(BatchSubmitterAccount)), s.opts.ExtraEnv)
+	return serve, worker
+}
+
 func (s *Stack) startServices() error {
-	env := append(s.ServiceEnv(), s.opts.ExtraEnv...)
+	if len(s.opts.ExtraEnv) > 0 {
+		s.log.Info("configuration overrides for serve and worker", "env", describeOverrides(s.opts.ExtraEnv))
+	}
+	env, workerEnv := s.childConfigs()
 	s.serve = &service{stack: s, spec: procSpec{name: "serve", path: s.opts.Binary, args: []string{"serve"},
 		env: childEnv(env...), dir: s.opts.Dir, logPath: s.logPath("serve"), stopSig: syscall.SIGTERM}}
-	workerEnv := append(env, "SEQ_BATCH_SUBMITTER_PRIVATE_KEY="+DevKeyHex(BatchSubmitterAccount))
 	s.worker = &service{stack: s, spec: procSpec{name: "worker", path: s.opts.Binary, args: []string{"worker"},
 		env: childEnv(workerEnv...), dir: s.opts.Dir, logPath: s.logPath("worker"), stopSig: syscall.SIGTERM}}
 	if err := s.serve.start(); err != nil {

@@ -52,6 +52,7 @@ func TestDevStackSmoke(t *testing.T) {
 			WorkerMetrics:    fmt.Sprintf("127.0.0.1:%d", ports[6]),
 			Out:              logs,
 			ReadyTimeout:     2 * time.Minute,
+			ExtraEnv:         []string{"SEQ_MAX_BATCH_OPEN_SECONDS=9"}, // DEV_ENV, on both starts
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 		defer cancel()
@@ -99,6 +100,10 @@ func TestDevStackSmoke(t *testing.T) {
 	var banner bytes.Buffer
 	s.PrintBanner(&banner)
 	require.Contains(t, banner.String(), "--nonce 1 ")
+	require.Contains(t, banner.String(), "overrides    SEQ_MAX_BATCH_OPEN_SECONDS=9 ")
+	env, err = os.ReadFile(filepath.Join(dir, "env"))
+	require.NoError(t, err)
+	require.Contains(t, string(env), "export DEV_STACK_OVERRIDES='SEQ_MAX_BATCH_OPEN_SECONDS=9'")
 
 	require.NoError(t, s.Stop(context.Background()), "stop cleanly")
 	require.FileExists(t, filepath.Join(dir, "anvil-state.json"), "anvil dumps its state on exit")
