@@ -634,6 +634,9 @@ func (s *Stack) startAnvil(ctx context.Context) error {
 	// by ~100 kB a block); setupChain mines past them instead.
 	args := []string{
 		"--block-time", "1",
+		// Ethereum mainnet's block gas limit since late 2025 (anvil's own
+		// default, 30M, fits only ~11 full 64 KB batches a block).
+		"--gas-limit", "60000000",
 		"--port", strconv.Itoa(s.opts.AnvilPort),
 		"--host", "127.0.0.1",
 		"--chain-id", strconv.FormatUint(ChainID, 10),
