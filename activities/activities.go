@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"math/big"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -55,10 +56,10 @@ type Chain interface {
 }
 
 // Activities is the worker's dependency struct. Fields are set once at
-// construction and never written afterwards, so the methods are safe for
-// concurrent use.
+// construction and never written afterwards (identityChecked, a cache, is
+// atomic), so the methods are safe for concurrent use.
 type Activities struct {
-	Pool           *pgxpool.Pool // for the danger view
+	Pool           *pgxpool.Pool // for the danger view and the identity check
 	Observer       *store.Observer
 	Submitter      *store.Submitter
 	Maintenance    *store.Maintenance
@@ -67,8 +68,12 @@ type Activities struct {
 	Poster         Poster
 	Flusher        SelfTransferBuilder
 	Chain          Chain
+	ChainID        uint64
 	App            common.Address
 	BatchSubmitter common.Address
+	// identityChecked caches CheckIdentity's success: the recorded
+	// identity never changes.
+	identityChecked atomic.Bool
 	// FirstBlock is where the first observation starts scanning logs (the
 	// InputBox deployment block, or 0).
 	FirstBlock uint64
@@ -114,6 +119,25 @@ func classify(err error) error {
 		return nonRetryable(workflows.ErrTypeConfiguration)
 	}
 	return err
+}
+
+// CheckIdentity fails with a non-retryable IdentityMismatch error unless
+// the database's control row records this worker's identity (ChainID, App
+// and, where recorded, BatchSubmitter). The worker runs it before every
+// activity (an activity interceptor): a task that reached the wrong worker,
+// or a worker pointed at another deployment's database, must not touch
+// that database. One read until the first success, then nothing (cached);
+// a failed read is returned as it is, and retried.
+func (a *Activities) CheckIdentity(ctx context.Context) error {
+	if a.identityChecked.Load() {
+		return nil
+	}
+	submitter := a.BatchSubmitter
+	if err := store.CheckIdentity(ctx, a.Pool, a.ChainID, a.App, &submitter); err != nil {
+		return classify(err)
+	}
+	a.identityChecked.Store(true)
+	return nil
 }
 
 // Observe reads the L1 safe head and every new input of the app up to it and
@@ -324,9 +348,37 @@ func (a *Activities) planAt(ctx context.Context, req workflows.PlanRequest, b ui
 	plan.AccountNonce, plan.FirstNeeded = n, first
 
 	size := max(req.MaxInFlight, 1)
-	infos, err := a.Submitter.SealedInfoFrom(ctx, first, size)
+	// Read twice the window: the consistency check below looks at the
+	// batches our included entries carry, which may lie past the window.
+	infos, err := a.Submitter.SealedInfoFrom(ctx, first, 2*size)
 	if err != nil {
 		return plan, err
+	}
+	// The view must be one: a node can answer the account's nonce at the
+	// tip from a block it is still mining while its logs and calls at that
+	// number do not show that block yet (anvil did, under load: 14 batches
+	// posted twice). Then an entry of ours counts as included (its wallet
+	// nonce is below n) while the batch it carries, still valid with the
+	// same hash, does not count as landed (its nonce is ≥ first). Acting
+	// on that view would assign the batch a second wallet nonce. Plan
+	// nothing and look again at the next block or change. (A batch that
+	// landed stale also looks like this: nothing after it could be
+	// accepted anyway, and the recovery that follows invalidates it.)
+	valid := make(map[uint64]string, len(infos))
+	for _, info := range infos {
+		valid[info.Nonce] = info.Hash.Hex()
+	}
+	for _, e := range window {
+		if e.WalletNonce < n && e.BatchNonce >= first && valid[e.BatchNonce] == e.Hash {
+			a.Log.Warn("inconsistent L1 view: a batch transaction counts as mined but its input is not there yet; planning again",
+				"block", b, "account_nonce", n, "first_needed", first, "batch_nonce", e.BatchNonce, "wallet_nonce", e.WalletNonce)
+			a.Metrics.inconsistentView()
+			plan.Window = window
+			return plan, nil
+		}
+	}
+	if len(infos) > size {
+		infos = infos[:size]
 	}
 	// Wallet nonce n+i is due to carry batch first+i.
 	due := map[uint64]store.BatchInfo{}

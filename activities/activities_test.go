@@ -486,3 +486,54 @@ func value(t *testing.T, m prometheus.Metric) float64 {
 	}
 	return out.Counter.GetValue()
 }
+
+// tipAheadChain answers the account's nonce at any block with its pending
+// nonce: the node counts transactions of a block it is still mining while
+// its logs and calls at that number do not show them yet (anvil under
+// load).
+type tipAheadChain struct {
+	Chain
+	eth *ethclient.Client
+}
+
+func (c tipAheadChain) NonceAt(ctx context.Context, account common.Address, _ *big.Int) (uint64, error) {
+	return c.eth.PendingNonceAt(ctx, account)
+}
+
+// TestNoBatchPostedTwiceOnAnInconsistentTip: with a node whose nonce at the
+// tip runs ahead of its logs, a plan sees our pending transactions as mined
+// but their batches as not landed. It must plan nothing rather than give
+// those batches second wallet nonces; once the blocks are really there,
+// every batch lands exactly once, in order.
+func TestNoBatchPostedTwiceOnAnInconsistentTip(t *testing.T) {
+	ctx := context.Background()
+	acts, _, pool, a := setup(t)
+	const total = 6
+	sealBatches(t, pool, total)
+	require.NoError(t, a.SetAutomine(ctx, false))
+	acts.Chain = tipAheadChain{Chain: acts.Chain, eth: a.EthClient(t)}
+
+	p := plan(t, acts, nil, 3, 0)
+	window, _ := send(t, acts, p)
+	require.Len(t, window, 3)
+	// Pending, not mined: the nonce says included, the inputs say not.
+	p = plan(t, acts, window, 3, 0)
+	require.Empty(t, p.Sends, "an inconsistent view must not assign batches again")
+	require.Empty(t, p.Included)
+	require.Equal(t, float64(1), value(t, acts.Metrics.inconsistent))
+
+	for round := 0; round < 30; round++ {
+		require.NoError(t, a.Mine(ctx, 1))
+		p = plan(t, acts, window, 3, 0)
+		if p.FirstNeeded == total && len(p.Window) == 0 && len(p.Sends) == 0 {
+			break
+		}
+		if len(p.Sends) > 0 {
+			window, _ = send(t, acts, p)
+		} else {
+			window = p.Window
+		}
+	}
+	require.NoError(t, a.Mine(ctx, 1))
+	require.Equal(t, seq(0, total), landedBatchNonces(t, acts, a), "each batch once, in order")
+}

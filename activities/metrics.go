@@ -20,6 +20,7 @@ type Metrics struct {
 	postedOps    prometheus.Counter
 
 	flushFeeCapped prometheus.Gauge
+	inconsistent   prometheus.Counter
 }
 
 // NewMetrics registers the worker's series on reg.
@@ -49,11 +50,13 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "L1 gas used by our included batch transactions."}),
 		postedOps: prometheus.NewCounter(prometheus.CounterOpts{Name: "sequencer_submitter_posted_ops_total",
 			Help: "User ops in our included batch transactions (gas per op = l1_gas_used_total / posted_ops_total)."}),
+		inconsistent: prometheus.NewCounter(prometheus.CounterOpts{Name: "sequencer_submitter_inconsistent_views_total",
+			Help: "Plans dropped because the L1 node's nonce and inputs at one block disagreed (planned again)."}),
 		flushFeeCapped: prometheus.NewGauge(prometheus.GaugeOpts{Name: "sequencer_flush_fee_cap_reached",
 			Help: "1 while the recovery flush's self-transfers sit at SEQ_L1_MAX_FEE_PER_GAS_GWEI and are not bumped further: alert."}),
 	}
 	reg.MustRegister(m.safeBlock, m.safeTimestamp, m.accepted, m.inputs, m.broadcasts, m.awaitTimeouts, m.failures,
-		m.inFlight, m.feeCapped, m.replacements, m.gasUsed, m.postedOps, m.flushFeeCapped)
+		m.inFlight, m.feeCapped, m.replacements, m.gasUsed, m.postedOps, m.flushFeeCapped, m.inconsistent)
 	return m
 }
 
@@ -71,6 +74,14 @@ func (m *Metrics) broadcast(result string) {
 	if m != nil {
 		m.broadcasts.WithLabelValues(result).Inc()
 	}
+}
+
+// inconsistentView counts a plan dropped on an inconsistent L1 view.
+func (m *Metrics) inconsistentView() {
+	if m == nil {
+		return
+	}
+	m.inconsistent.Inc()
 }
 
 // flushCapped sets the recovery flush's fee-cap gauge.
