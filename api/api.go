@@ -106,9 +106,12 @@ type Lane interface {
 	// hotpath.ErrQueueFull, *hotpath.RejectedError, or anything else
 	// (internal).
 	Submit(ctx context.Context, op hotpath.Op) (hotpath.Receipt, error)
-	// Quote is the open frame's fee and the recommended fee.
-	Quote() hotpath.FeeQuote
-	// NextNonce is the sender's next nonce in the lane's state.
+	// Quote is the open frame's fee and the recommended fee;
+	// hotpath.ErrUnavailable unless the lane is the active writer with
+	// intake open.
+	Quote() (hotpath.FeeQuote, error)
+	// NextNonce is the sender's next nonce in the lane's state;
+	// hotpath.ErrUnavailable as for Quote.
 	NextNonce(sender common.Address) (uint32, error)
 	// MaxPayloadSize is the application's largest user op data, in bytes.
 	MaxPayloadSize() int

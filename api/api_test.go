@@ -137,16 +137,32 @@ func (l *fakeLane) Submit(_ context.Context, op hotpath.Op) (hotpath.Receipt, er
 	return hotpath.Receipt{Sender: op.Sender, Nonce: op.UserOp.Nonce, Offset: l.offset, Fee: l.quote.Fee}, nil
 }
 
-func (l *fakeLane) Quote() hotpath.FeeQuote {
+// Quote and NextNonce answer like the real lane: only an active writer
+// with intake open has a fee and nonces to report.
+func (l *fakeLane) Quote() (hotpath.FeeQuote, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.quote
+	if l.status.Role != hotpath.RoleActive || !l.status.IntakeOpen {
+		return hotpath.FeeQuote{}, hotpath.ErrUnavailable
+	}
+	return l.quote, nil
 }
 
 func (l *fakeLane) NextNonce(sender common.Address) (uint32, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.status.Role != hotpath.RoleActive || !l.status.IntakeOpen {
+		return 0, hotpath.ErrUnavailable
+	}
 	return l.nonces[sender], nil
+}
+
+// mustQuote is lane's fee quote; the lane must be the active writer.
+func mustQuote(t *testing.T, lane api.Lane) hotpath.FeeQuote {
+	t.Helper()
+	q, err := lane.Quote()
+	require.NoError(t, err)
+	return q
 }
 
 func (l *fakeLane) MaxPayloadSize() int { return l.maxData }

@@ -101,7 +101,10 @@ type FeeResponse struct {
 }
 
 func (s *Server) getFee(c *fiber.Ctx) error {
-	q := s.deps.Lane.Quote()
+	q, err := s.deps.Lane.Quote()
+	if err != nil {
+		return s.readError("fee", err)
+	}
 	return c.JSON(FeeResponse{Fee: q.Fee, RecommendedFee: q.RecommendedFee, SuggestedMaxFee: q.SuggestedMaxFee()})
 }
 
@@ -122,12 +125,23 @@ func (s *Server) getNonce(c *fiber.Ctx) error {
 	}
 	n, err := s.deps.Lane.NextNonce(addr)
 	if err != nil {
-		if errors.Is(err, hotpath.ErrUnavailable) {
-			return newError(fiber.StatusServiceUnavailable, CodeUnavailable, err.Error())
-		}
-		return fmt.Errorf("next nonce of %s: %w", addr, err)
+		return s.readError("next nonce of "+addr.Hex(), err)
 	}
 	return c.JSON(NonceResponse{Sender: addr.Hex(), NextNonce: n})
+}
+
+// readError classifies a lane read (/fee, /nonce): ErrUnavailable is 503
+// UNAVAILABLE with the lane's reason (standby, starting, fenced, danger),
+// anything else internal.
+func (s *Server) readError(what string, err error) error {
+	if errors.Is(err, hotpath.ErrUnavailable) {
+		msg := err.Error()
+		if reason := s.deps.Lane.Status().Reason; reason != "" {
+			msg += ": " + reason
+		}
+		return newError(fiber.StatusServiceUnavailable, CodeUnavailable, msg)
+	}
+	return fmt.Errorf("%s: %w", what, err)
 }
 
 // DomainResponse is the body of GET /domain: the EIP-712 domain clients sign

@@ -29,7 +29,7 @@ func TestGetRoutes(t *testing.T) {
 	t.Run("fee", func(t *testing.T) {
 		res := get(t, ts.Public+"/fee")
 		require.Equal(t, http.StatusOK, res.Status)
-		q := lane.Quote()
+		q := mustQuote(t, lane)
 		require.JSONEq(t, `{"fee":`+itoa(q.Fee)+`,"recommended_fee":`+itoa(q.RecommendedFee)+
 			`,"suggested_max_fee":`+itoa(q.SuggestedMaxFee())+`}`, string(res.Body))
 	})

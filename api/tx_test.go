@@ -88,7 +88,7 @@ func TestPostTx(t *testing.T) {
 	maxData := lane.MaxPayloadSize()
 	nextNonce, err := lane.NextNonce(addr)
 	require.NoError(t, err)
-	op := protocol.UserOp{Nonce: nextNonce, MaxFee: lane.Quote().SuggestedMaxFee(), Data: testOpData(t, addr)}
+	op := protocol.UserOp{Nonce: nextNonce, MaxFee: mustQuote(t, lane).SuggestedMaxFee(), Data: testOpData(t, addr)}
 	n, mf, data, sig, sender := signedParts(t, key, op)
 
 	badParity := signWith(t, key, op, func(s []byte) { s[64] = 30 })
@@ -182,7 +182,7 @@ func TestPostTx(t *testing.T) {
 		require.Equal(t, addr.Hex(), got.Sender) // EIP-55, whatever case was sent
 		require.Equal(t, op.Nonce, got.Nonce)
 		require.NotZero(t, got.Offset)
-		require.Equal(t, lane.Quote().Fee, got.Fee)
+		require.Equal(t, mustQuote(t, lane).Fee, got.Fee)
 		next, err := lane.NextNonce(addr)
 		require.NoError(t, err)
 		require.Equal(t, op.Nonce+1, next)
@@ -198,13 +198,13 @@ func TestPostTx(t *testing.T) {
 	})
 
 	t.Run("max fee below the frame fee is rejected", func(t *testing.T) {
-		low := protocol.UserOp{Nonce: op.Nonce + 1, MaxFee: lane.Quote().Fee - 1, Data: testOpData(t, addr)}
+		low := protocol.UserOp{Nonce: op.Nonce + 1, MaxFee: mustQuote(t, lane).Fee - 1, Data: testOpData(t, addr)}
 		n, mf, data, sig, sender := signedParts(t, key, low)
 		res := do(t, http.MethodPost, ts.Public+"/tx", "application/json", txJSON(n, mf, data, sig, sender))
 		require.Equal(t, http.StatusUnprocessableEntity, res.Status, string(res.Body))
 		e := decodeError(t, res.Body)
 		require.Equal(t, api.CodeExecutionRejected, e.Code)
-		require.Equal(t, fmt.Sprintf("max fee %d below base fee %d", low.MaxFee, lane.Quote().Fee), e.Message)
+		require.Equal(t, fmt.Sprintf("max fee %d below base fee %d", low.MaxFee, mustQuote(t, lane).Fee), e.Message)
 	})
 
 	t.Run("an unfunded sender cannot pay the fee", func(t *testing.T) {

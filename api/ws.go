@@ -23,6 +23,13 @@ const (
 	// CloseHistoryRewound closes live subscribers when recovery invalidated
 	// entries they may have received.
 	CloseHistoryRewound = 4001
+	// CloseWriterRestart (1012, service restart) closes live subscribers
+	// when this process stops being the writer or rebuilt its state to a
+	// head they were not served up to: they reconnect (to whichever process
+	// is the writer) with from_offset = the last offset they received.
+	CloseWriterRestart = fws.CloseServiceRestart
+	// CloseWriterRestartReason is CloseWriterRestart's reason.
+	CloseWriterRestartReason = "writer restarted: reconnect with from_offset"
 )
 
 const (
@@ -231,6 +238,11 @@ func (fc *feedConn) run(from uint64) {
 	// catch-up already sent.
 	sub, head := s.deps.Hub.Subscribe(s.cfg.SubscriberBuffer)
 	defer sub.Close()
+	if sub.Restarted() {
+		// The lane stopped being the writer since the pre-check.
+		fc.close(CloseWriterRestart, CloseWriterRestartReason)
+		return
+	}
 	last := from
 	for last < head {
 		entries, err := s.deps.Feed.Entries(ctx, last, s.cfg.CatchUpPage)
@@ -259,10 +271,14 @@ func (fc *feedConn) run(from uint64) {
 		select {
 		case ev, ok := <-sub.C:
 			if !ok {
-				if sub.Overflowed() {
+				switch {
+				case sub.Overflowed():
 					fc.log.Info("feed subscriber too slow: closing")
 					fc.close(fws.ClosePolicyViolation, "slow consumer")
-				} else {
+				case sub.Restarted():
+					fc.log.Info("writer restarted: closing feed subscriber", "last_offset", last)
+					fc.close(CloseWriterRestart, CloseWriterRestartReason)
+				default:
 					fc.close(fws.CloseGoingAway, "feed closed")
 				}
 				return

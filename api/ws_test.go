@@ -327,3 +327,34 @@ func TestFeedShutdown(t *testing.T) {
 	require.Error(t, err)
 	require.False(t, strings.Contains(err.Error(), "bad handshake"), err.Error())
 }
+
+// TestFeedWriterRestart: when the process stops being the writer its hub is
+// suspended: live subscribers are closed 1012 with a reason telling them to
+// reconnect, and one that subscribes before the lane rebuilds is closed the
+// same way rather than left waiting on a process that no longer writes.
+func TestFeedWriterRestart(t *testing.T) {
+	t.Parallel()
+	db := newTestDB(t)
+	f := fixture{t, db}
+	a := f.batch(0, 0, 100, 5)
+	f.userOps(a, 1, 2, alice)
+	db.Hub.SetHead(2)
+	ts := startServer(t, db, newFakeLane())
+
+	live := subscribe(t, ts, 0)
+	require.Equal(t, []uint64{1, 2}, readOffsets(t, live, 2))
+	require.Eventually(t, func() bool { return db.Hub.Count() == 1 }, wsTimeout, time.Millisecond)
+	db.Hub.Suspend()
+	expectClose(t, live, api.CloseWriterRestart, api.CloseWriterRestartReason, false)
+	require.Equal(t, 1012, api.CloseWriterRestart)
+	require.Contains(t, api.CloseWriterRestartReason, "reconnect")
+
+	// The pre-check still passed (the fake lane says active), but the hub
+	// refuses: closed at once, no catch-up.
+	expectClose(t, subscribe(t, ts, 0), api.CloseWriterRestart, api.CloseWriterRestartReason, false)
+
+	// Rebuilt at the same head: subscribers are served again.
+	db.Hub.Rebuilt(2)
+	again := subscribe(t, ts, 1)
+	require.Equal(t, []uint64{2}, readOffsets(t, again, 1))
+}

@@ -47,38 +47,85 @@ type Event struct {
 
 // Hub fans committed entries out to subscribers. Its methods are safe for
 // concurrent use.
+//
+// A hub is live while its process is the writer. Suspend (the process
+// stopped being the writer) closes every subscriber as Restarted and refuses
+// new ones until the lane rebuilds (Rebuilt or Rewind): live subscribers are
+// only ever fed by the process that writes, so none waits on a standby or
+// silently skips what another process sequenced.
 type Hub struct {
-	mu   sync.Mutex
-	subs map[*Subscription]struct{}
-	head uint64 // offset of the last published entry
+	mu        sync.Mutex
+	subs      map[*Subscription]struct{}
+	head      uint64 // offset of the last published entry
+	suspended bool
 }
 
-// NewHub returns a hub whose head is the last committed offset.
+// NewHub returns a live hub whose head is the last committed offset.
 func NewHub(head uint64) *Hub {
 	return &Hub{subs: make(map[*Subscription]struct{}), head: head}
 }
 
 // Subscription receives events on C until it is closed: by Close, by a
-// rewind (after delivering the rewind event), or by overflow.
+// rewind (after delivering the rewind event), by overflow, or by a restart
+// of the writer (Restarted).
 type Subscription struct {
 	C          <-chan Event
 	c          chan Event
 	hub        *Hub
 	overflowed bool
+	restarted  bool
 	closed     bool
 }
 
 // Subscribe registers a subscriber with a buffer of capacity events and
 // returns it with the head offset at the moment of subscribing: every entry
 // after head will be delivered on C, so a catch-up read up to head followed
-// by C misses nothing.
+// by C misses nothing. On a suspended hub the subscription comes back
+// already closed and Restarted.
 func (h *Hub) Subscribe(capacity int) (*Subscription, uint64) {
 	c := make(chan Event, capacity)
 	s := &Subscription{C: c, c: c, hub: h}
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.suspended {
+		s.restarted, s.closed = true, true
+		close(s.c)
+		return s, h.head
+	}
 	h.subs[s] = struct{}{}
 	return s, h.head
+}
+
+// Suspend closes every subscriber as Restarted and refuses new ones until
+// Rebuilt or Rewind: the process stopped being the writer (its lane session
+// ended, or another process holds the writer lock). Idempotent.
+func (h *Hub) Suspend() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.suspended = true
+	h.restartLocked()
+}
+
+// Rebuilt makes the hub live again after the lane rebuilt its state from the
+// database, head being the database's last valid offset. Subscribers still
+// registered keep streaming only when head is the offset they were served up
+// to; otherwise entries committed meanwhile (by another process, or by a
+// write whose outcome the lane never learned) would be skipped, so they are
+// closed as Restarted and reconnect.
+func (h *Hub) Rebuilt(head uint64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if head != h.head {
+		h.restartLocked()
+	}
+	h.head, h.suspended = head, false
+}
+
+func (h *Hub) restartLocked() {
+	for s := range h.subs {
+		s.restarted = true
+		h.closeLocked(s)
+	}
 }
 
 // Count returns the number of live subscribers.
@@ -119,10 +166,11 @@ func (h *Hub) Publish(entries []Entry) {
 // Rewind tells every subscriber that history after lastValid was
 // invalidated, and closes them all: they must reconnect. head is the new last
 // committed offset (offsets are never reused, so it may exceed lastValid).
+// The hub is live afterwards.
 func (h *Hub) Rewind(lastValid, head uint64) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.head = head
+	h.head, h.suspended = head, false
 	for s := range h.subs {
 		select {
 		case s.c <- Event{Rewound: true, LastValidOffset: lastValid}:
@@ -133,8 +181,8 @@ func (h *Hub) Rewind(lastValid, head uint64) {
 	}
 }
 
-// SetHead moves the head without publishing, for a lane that rebuilt its
-// state from the database.
+// SetHead moves the head without publishing or closing anyone (tests and
+// tools that write history themselves; the lane uses Rebuilt).
 func (h *Hub) SetHead(head uint64) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -163,4 +211,14 @@ func (s *Subscription) Overflowed() bool {
 	s.hub.mu.Lock()
 	defer s.hub.mu.Unlock()
 	return s.overflowed
+}
+
+// Restarted reports whether the hub closed the subscription because the
+// process stopped being the writer or rebuilt to a head the subscriber was
+// not served up to: it must reconnect (wherever the writer is) and resume
+// from its last offset. Meaningful once C is closed.
+func (s *Subscription) Restarted() bool {
+	s.hub.mu.Lock()
+	defer s.hub.mu.Unlock()
+	return s.restarted
 }

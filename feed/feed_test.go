@@ -65,3 +65,53 @@ func TestHubRewindClosesEverySubscriber(t *testing.T) {
 	_, head := h.Subscribe(1)
 	require.Equal(t, uint64(9), head)
 }
+
+// TestHubSuspendAndRebuilt: Suspend closes every subscriber as Restarted and
+// refuses new ones; Rebuilt keeps subscribers only when the database's head
+// is the one they were served up to.
+func TestHubSuspendAndRebuilt(t *testing.T) {
+	h := NewHub(5)
+	a, _ := h.Subscribe(4)
+	h.Suspend()
+	_, ok := <-a.C
+	require.False(t, ok)
+	require.True(t, a.Restarted())
+	require.False(t, a.Overflowed())
+	refused, head := h.Subscribe(4)
+	require.True(t, refused.Restarted())
+	_, ok = <-refused.C
+	require.False(t, ok)
+	require.Equal(t, uint64(5), head)
+	require.Zero(t, h.Count())
+
+	cases := []struct {
+		name    string
+		rebuilt uint64
+		keeps   bool
+	}{
+		{"same head: nothing missed", 5, true},
+		{"rows committed meanwhile", 7, false},
+		{"head moved back", 4, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			h := NewHub(5)
+			s, _ := h.Subscribe(4)
+			h.Rebuilt(tc.rebuilt)
+			require.Equal(t, tc.rebuilt, h.Head())
+			if tc.keeps {
+				h.Publish([]Entry{{Offset: tc.rebuilt + 1}})
+				ev := <-s.C
+				require.Equal(t, tc.rebuilt+1, ev.Entries[0].Offset)
+				require.False(t, s.Restarted())
+				return
+			}
+			_, ok := <-s.C
+			require.False(t, ok)
+			require.True(t, s.Restarted())
+			fresh, head := h.Subscribe(4)
+			require.False(t, fresh.Restarted(), "the hub is live again")
+			require.Equal(t, tc.rebuilt, head)
+		})
+	}
+}

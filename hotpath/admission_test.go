@@ -169,8 +169,10 @@ func (e *laneEnv) waitAdmission(what string, f func(a hotpath.Admission) bool) h
 
 func (e *laneEnv) waitFee(fee uint16) {
 	e.t.Helper()
-	require.Eventually(e.t, func() bool { return e.lane.Quote().Fee == fee }, 10*time.Second, 5*time.Millisecond,
-		"want open frame fee %d; quote %+v, admission %+v", fee, e.lane.Quote(), e.lane.Status().Admission)
+	require.Eventually(e.t, func() bool {
+		q, err := e.lane.Quote()
+		return err == nil && q.Fee == fee
+	}, 10*time.Second, 5*time.Millisecond, "want open frame fee %d; admission %+v", fee, e.lane.Status().Admission)
 }
 
 // acceptAll makes L1 accept every valid sealed batch not accepted yet, as the
@@ -233,7 +235,7 @@ func TestAdmissionWalk(t *testing.T) {
 	require.Equal(t, hotpath.AdmissionNormal, a.State)
 	require.Equal(t, uint64(20), a.SoftBlocks)
 	require.Equal(t, uint64(40), a.HardBlocks)
-	require.Equal(t, hotpath.FeeQuote{Fee: policyFee, RecommendedFee: policyFee}, e.lane.Quote())
+	require.Equal(t, hotpath.FeeQuote{Fee: policyFee, RecommendedFee: policyFee}, e.quote())
 
 	// 45 ops: 15 sealed batches waiting, the open one empty. 45 / 2 = 22.5
 	// blocks of delay: over the soft line.
@@ -251,12 +253,12 @@ func TestAdmissionWalk(t *testing.T) {
 	// Each frame opened now costs 20 more than the last. The safe head's
 	// moves age the oldest batch too: 27.5, 32.5, 37.5 blocks of delay.
 	// (Seals after the delay crossed the line may have stepped already.)
-	base := e.lane.Quote().Fee
+	base := e.quote().Fee
 	require.GreaterOrEqual(t, base, uint16(policyFee))
 	for i := uint16(1); i <= 3; i++ {
 		e.advance(e.block + protocol.FrameClockInterval)
 		e.waitFee(base + 20*i)
-		require.Equal(t, base+20*i, e.lane.Quote().RecommendedFee, "recommended_fee includes the step")
+		require.Equal(t, base+20*i, e.quote().RecommendedFee, "recommended_fee includes the step")
 		require.Equal(t, hotpath.AdmissionFeeStep, e.lane.Status().Admission.State)
 	}
 	require.Equal(t, int(base+60-policyFee), e.lane.Status().Admission.FeeStep)
@@ -315,7 +317,7 @@ func TestAdmissionWalk(t *testing.T) {
 			int64(e.block)).Scan(&frames))
 		return frames == 1
 	}, 10*time.Second, 5*time.Millisecond)
-	require.Equal(t, hotpath.FeeQuote{Fee: policyFee, RecommendedFee: policyFee}, e.lane.Quote())
+	require.Equal(t, hotpath.FeeQuote{Fee: policyFee, RecommendedFee: policyFee}, e.quote())
 	require.Zero(t, e.lane.Status().Admission.FeeStep)
 	r, err = e.submit(e.op(0, nonce, 1, e.addr(1)))
 	require.NoError(t, err)

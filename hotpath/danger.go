@@ -41,8 +41,12 @@ func Classify(v store.DangerView, now time.Time, cfg DangerConfig) Danger {
 	}
 	h := v.SafeHead
 	spb := int64(cfg.SecondsPerBlock)
-	nowUnix := now.Unix()
-	if !h.Known || nowUnix-int64(h.Timestamp) >= int64(cfg.ReadStaleBlocks)*spb {
+	blockTime := time.Duration(spb) * time.Second
+	// The safe block's timestamp is whole seconds, now is not: compare
+	// instants (never now truncated to seconds, which makes a block 11.001 s
+	// ahead look a whole 12 s block time ahead).
+	safeTime := time.Unix(int64(h.Timestamp), 0)
+	if !h.Known || now.Sub(safeTime) >= time.Duration(cfg.ReadStaleBlocks)*blockTime {
 		return DangerL1Stale
 	}
 	limit := int64(protocol.MaxWaitBlocks) - int64(cfg.MarginBlocks)
@@ -55,12 +59,12 @@ func Classify(v store.DangerView, now time.Time, cfg DangerConfig) Danger {
 	if inDanger(v.TipFirstSafeBlock, limit) {
 		return DangerTip
 	}
-	if int64(h.Timestamp)-nowUnix >= spb || h.LastAdvance.Sub(now) >= time.Duration(spb)*time.Second {
+	if safeTime.Sub(now) >= blockTime || h.LastAdvance.Sub(now) >= blockTime {
 		return DangerClockFault
 	}
 	missed := int64(0)
 	if since := now.Sub(h.LastAdvance); since > 0 && spb > 0 {
-		missed = int64(since / (time.Duration(spb) * time.Second))
+		missed = int64(since / blockTime)
 	}
 	if inDanger(v.ClosedFirstSafeBlock, limit-missed) || inDanger(v.TipFirstSafeBlock, limit-missed) {
 		return DangerEstimated

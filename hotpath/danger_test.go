@@ -56,6 +56,14 @@ func TestClassifyArmsInOrder(t *testing.T) {
 		}, now, hotpath.DangerTip},
 		{"5 safe block a block time in the future", func(v *store.DangerView) { v.SafeHead.Timestamp = uint64(now.Unix()) + 12 }, now, hotpath.DangerClockFault},
 		{"5 safe block just under a block time ahead", func(v *store.DangerView) { v.SafeHead.Timestamp = uint64(now.Unix()) + 11 }, now, hotpath.DangerSafe},
+		// At millisecond precision: now carries fractions of a second, the
+		// safe block's timestamp does not.
+		{"5 safe block 11.001 s ahead is not a block time", func(v *store.DangerView) { v.SafeHead.Timestamp = uint64(now.Unix()) + 12 },
+			now.Add(999 * time.Millisecond), hotpath.DangerSafe},
+		{"5 safe block 11.999 s ahead is not a block time", func(v *store.DangerView) { v.SafeHead.Timestamp = uint64(now.Unix()) + 12 },
+			now.Add(time.Millisecond), hotpath.DangerSafe},
+		{"5 safe block 12.001 s ahead is a block time", func(v *store.DangerView) { v.SafeHead.Timestamp = uint64(now.Unix()) + 12 },
+			now.Add(-time.Millisecond), hotpath.DangerClockFault},
 		{"5 now a block time behind the last advance", func(v *store.DangerView) { v.SafeHead.LastAdvance = now.Add(12 * time.Second) }, now, hotpath.DangerClockFault},
 		{"6 stuck observation: estimated danger", func(v *store.DangerView) {
 			// 200 blocks of margin left, 201 block times without an advance.

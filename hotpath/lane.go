@@ -62,6 +62,11 @@ type Config struct {
 	// Admission is admission control and the batch byte cap (capacity.md
 	// §1–2); zero values take the defaults.
 	Admission AdmissionConfig
+	// SessionTimeout bounds how long the lane's database session may stay
+	// silent, and any one of its statements, before it ends and the writer
+	// lock goes with it (0 → store.DefaultLaneTimeout, 10 s; tests shorten
+	// it). See store.ConnectLane.
+	SessionTimeout time.Duration
 }
 
 // Deps are the lane's collaborators.
@@ -132,8 +137,12 @@ type laneState struct {
 	tip            store.Tip
 	// tipBatch mirrors the open batch's stored frames and ops; its encoding
 	// is the payload sealed with it.
-	tipBatch     protocol.Batch
-	nextOffset   uint64
+	tipBatch   protocol.Batch
+	nextOffset uint64
+	// lastValid is the highest valid offset (0 when none): the offset a
+	// seal's snapshot includes up to. After a recovery it lies below
+	// nextOffset−1, whose offsets were invalidated and are never reused.
+	lastValid    uint64
 	nextDrain    uint64
 	policy       store.Policy
 	policyReadAt time.Time
@@ -215,11 +224,24 @@ func (l *Lane) Submit(ctx context.Context, op Op) (Receipt, error) {
 	}
 }
 
-// Quote returns the open frame's fee and the policy's recommendation.
-func (l *Lane) Quote() FeeQuote {
+// Quote returns the open frame's fee and the policy's recommendation, or
+// ErrUnavailable unless this process is the active writer with intake open:
+// a standby's, a starting or fenced lane's fee is not one an op would pay.
+func (l *Lane) Quote() (FeeQuote, error) {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
-	return l.quote
+	if !l.writableLocked() {
+		return FeeQuote{}, ErrUnavailable
+	}
+	return l.quote, nil
+}
+
+// writableLocked reports whether this process is the active writer with
+// intake open: only then do its state and fee describe what the next op
+// meets. A standby holds the genesis state, a fenced or restarting lane a
+// state a recovery may be rewriting. Callers hold l.mu.
+func (l *Lane) writableLocked() bool {
+	return l.status.Role == RoleActive && l.intakeOpen.Load()
 }
 
 // nonceReader is implemented by applications with per-sender nonces (the
@@ -233,10 +255,14 @@ var ErrNoNonces = errors.New("application has no sender nonces")
 
 // NextNonce returns the sender's next nonce in the lane's state. It reflects
 // every op the lane executed, which can be a few milliseconds ahead of that
-// op's commit.
+// op's commit. ErrUnavailable unless this process is the active writer with
+// intake open (see Quote).
 func (l *Lane) NextNonce(sender common.Address) (uint32, error) {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
+	if !l.writableLocked() {
+		return 0, ErrUnavailable
+	}
 	nr, ok := l.app.(nonceReader)
 	if !ok {
 		return 0, ErrNoNonces
@@ -297,6 +323,15 @@ func (l *Lane) Run(ctx context.Context) error {
 		err := l.session(ctx)
 		l.closeIntake("lane session ended")
 		l.rejectQueued(ErrUnavailable)
+		l.setStatus(func(s *Status) { s.Role = RoleStarting })
+		if ctx.Err() == nil && !errors.Is(err, errFenced) {
+			// This process is no longer the writer: another may sequence
+			// now, and rows may have committed although the last write
+			// failed. Its live subscribers would wait for nothing or skip
+			// rows: close them, they reconnect where the writer is. A fenced
+			// lane keeps them until it knows more (session, rebuild).
+			l.deps.Hub.Suspend()
+		}
 		switch {
 		case ctx.Err() != nil:
 			return nil
@@ -335,7 +370,7 @@ func (l *Lane) waitRecoveryDone(ctx context.Context) error {
 
 // session is one tenure as the writer: acquire the lock, rebuild, serve.
 func (l *Lane) session(ctx context.Context) error {
-	ls, err := store.ConnectLane(ctx, l.cfg.DatabaseURL)
+	ls, err := store.ConnectLane(ctx, l.cfg.DatabaseURL, l.cfg.SessionTimeout)
 	if err != nil {
 		return err
 	}
@@ -353,6 +388,9 @@ func (l *Lane) session(ctx context.Context) error {
 		if first {
 			l.log.Info("another lane holds the writer lock: waiting as hot standby")
 			l.setStatus(func(s *Status) { s.Role = RoleStandby; s.Reason = "standby: another process holds the writer lock" })
+			// Subscribers kept across a recovery fence would wait here for
+			// entries the other process sequences.
+			l.deps.Hub.Suspend()
 		}
 		if !sleepCtx(ctx, lockRetryInterval) {
 			return ctx.Err()
@@ -409,7 +447,7 @@ func (l *Lane) rebuild(ctx context.Context) error {
 		}
 		rewound := l.st.seenGeneration && r.Control.Generation != l.st.generation
 		l.st.generation, l.st.seenGeneration = r.Control.Generation, true
-		l.st.nextOffset, l.st.nextDrain = r.NextOffset, r.NextDrainIndex
+		l.st.nextOffset, l.st.lastValid, l.st.nextDrain = r.NextOffset, r.LastValidOffset, r.NextDrainIndex
 		l.setPolicy(r.Policy)
 
 		l.mu.Lock()
@@ -425,7 +463,10 @@ func (l *Lane) rebuild(ctx context.Context) error {
 				"generation", r.Control.Generation)
 			l.deps.Hub.Rewind(lastValid, r.LastValidOffset)
 		} else {
-			l.deps.Hub.SetHead(r.LastValidOffset)
+			// Subscribers still attached (kept across a fence, or racing a
+			// session's end) stay only if the database's head is the one
+			// they were served up to; otherwise they are closed to reconnect.
+			l.deps.Hub.Rebuilt(r.LastValidOffset)
 		}
 		l.log.Info("state rebuilt", "snapshot_offset", r.SnapshotOffset, "replayed", len(r.Replay),
 			"next_offset", r.NextOffset, "generation", r.Control.Generation)
@@ -553,7 +594,7 @@ func (l *Lane) commitDrained(entries []feed.Entry) {
 		return
 	}
 	last := entries[len(entries)-1]
-	l.st.nextOffset = last.Offset + 1
+	l.st.nextOffset, l.st.lastValid = last.Offset+1, last.Offset
 	l.st.nextDrain = last.InputIndex + 1
 	l.deps.Hub.Publish(entries)
 	l.setStatus(func(s *Status) { s.Head = last.Offset })

@@ -60,6 +60,10 @@ type laneEnv struct {
 	// admission and reg are what every (re)started lane gets.
 	admission hotpath.AdmissionConfig
 	reg       *prometheus.Registry
+	// laneURL is the lane session's database (url unless set: e.g. through
+	// a fault proxy); sessionTimeout its hotpath.Config.SessionTimeout.
+	laneURL        string
+	sessionTimeout time.Duration
 }
 
 type envOptions struct {
@@ -67,6 +71,10 @@ type envOptions struct {
 	maxBatchOpen time.Duration
 	setup        func(ctx context.Context, pool *pgxpool.Pool)
 	admission    hotpath.AdmissionConfig
+	// laneURL replaces url for the lane's own session only (the pool, and
+	// so the danger detector, stays on url).
+	laneURL        func(url string) string
+	sessionTimeout time.Duration
 }
 
 func newEnv(t *testing.T, opts envOptions) *laneEnv {
@@ -84,7 +92,10 @@ func newEnv(t *testing.T, opts envOptions) *laneEnv {
 	}
 	l1, err := l1rows.New(ctx, pool)
 	require.NoError(t, err)
-	e := &laneEnv{t: t, url: url, pool: pool, l1: l1, admission: opts.admission}
+	e := &laneEnv{t: t, url: url, pool: pool, l1: l1, admission: opts.admission, laneURL: url, sessionTimeout: opts.sessionTimeout}
+	if opts.laneURL != nil {
+		e.laneURL = opts.laneURL(url)
+	}
 	for i := 0; i < 8; i++ {
 		k, err := crypto.ToECDSA(crypto.Keccak256([]byte{byte(i + 1)}))
 		require.NoError(t, err)
@@ -99,10 +110,11 @@ func (e *laneEnv) startLane(maxBatchOpen time.Duration) {
 	e.hub = feed.NewHub(0)
 	e.reg = prometheus.NewRegistry()
 	e.lane = hotpath.New(hotpath.Config{
-		DatabaseURL: e.url, ChainID: chainID, App: appAddr, MaxBatchOpen: maxBatchOpen,
+		DatabaseURL: e.laneURL, ChainID: chainID, App: appAddr, MaxBatchOpen: maxBatchOpen,
 		Danger:         hotpath.DangerConfig{MarginBlocks: 300, ReadStaleBlocks: 600, SecondsPerBlock: 12},
 		DangerInterval: 50 * time.Millisecond,
 		Admission:      e.admission,
+		SessionTimeout: e.sessionTimeout,
 	}, hotpath.Deps{NewApp: newWallet, Pool: e.pool, Hub: e.hub, Registerer: e.reg})
 	ctx, cancel := context.WithCancel(context.Background())
 	e.stop = cancel
@@ -156,6 +168,14 @@ func (e *laneEnv) op(user int, nonce uint32, amount uint64, to common.Address) h
 	sig, err := protocol.ParseSignature(raw)
 	require.NoError(e.t, err)
 	return hotpath.Op{Sender: e.addr(user), UserOp: uop, Signature: sig, ReceivedAt: time.Now()}
+}
+
+// quote is the lane's fee quote; the lane must be the active writer.
+func (e *laneEnv) quote() hotpath.FeeQuote {
+	e.t.Helper()
+	q, err := e.lane.Quote()
+	require.NoError(e.t, err)
+	return q
 }
 
 func (e *laneEnv) submit(op hotpath.Op) (hotpath.Receipt, error) {

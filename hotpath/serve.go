@@ -151,6 +151,7 @@ func (l *Lane) processChunk(ctx context.Context, chunk []*request) error {
 		l.metrics.commitSeconds.Observe(time.Since(start).Seconds())
 		l.metrics.chunkSize.Observe(float64(len(rows)))
 		l.st.nextOffset += uint64(len(rows))
+		l.st.lastValid = l.st.nextOffset - 1
 		tip.OpCount += len(rows)
 		l.tipOps.Store(int64(tip.OpCount))
 		l.st.tipBatch = withOps
@@ -331,7 +332,10 @@ func (l *Lane) rotateFrame(ctx context.Context, safeBlock uint64) error {
 func (l *Lane) sealTip(ctx context.Context, reason string) error {
 	l.log.Debug("sealing the open batch", "reason", reason, "nonce", l.st.tip.Nonce, "bytes", l.st.tipSize)
 	var w store.Write
-	l.addSeal(&w, l.st.tipBatch, l.st.nextOffset-1, l.st.tip.OpCount)
+	// The snapshot includes every valid entry so far: l.st.lastValid, not
+	// nextOffset−1, which after a cascade that re-drained nothing names an
+	// invalidated entry (a client resuming the feed there would get 409).
+	l.addSeal(&w, l.st.tipBatch, l.st.lastValid, l.st.tip.OpCount)
 	res, err := l.st.store.Apply(ctx, w)
 	if err != nil {
 		return err

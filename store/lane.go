@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
-
+	"net"
 	"strconv"
+	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
@@ -29,28 +29,92 @@ var ErrIdentityMismatch = errors.New("identity mismatch with the database")
 // session dies, the lock and the ability to write go together, so a lane that
 // lost its lock cannot write behind a successor's back.
 //
+// The session is bounded in time from both ends (see ConnectLane), so a
+// writer that dies or is cut off without a TCP reset loses the lock within
+// about one timeout instead of the kernel's 2 h 11 min of keepalives.
+//
 // Not safe for concurrent use: the lane goroutine owns it.
 type LaneStore struct {
-	conn *pgx.Conn
+	conn    *pgx.Conn
+	timeout time.Duration
 }
 
-// ConnectLane opens the lane's connection.
-func ConnectLane(ctx context.Context, url string) (*LaneStore, error) {
-	conn, err := pgx.Connect(ctx, url)
+// DefaultLaneTimeout bounds how long a silent lane session keeps the writer
+// lock, and how long the lane waits for any one statement (see ConnectLane).
+const DefaultLaneTimeout = 10 * time.Second
+
+// ConnectLane opens the lane's connection. timeout (0 → DefaultLaneTimeout)
+// bounds the session's silence from both ends:
+//
+//   - Server side, set on the session at connect: idle_session_timeout and
+//     idle_in_transaction_session_timeout end a session whose client sent
+//     nothing for timeout — the lane sends a statement every 50 ms while it
+//     is active or standby, so only a dead, hung or cut-off writer is that
+//     quiet, including behind a proxy that keeps TCP alive — and TCP
+//     keepalives plus tcp_user_timeout end one whose host stopped answering.
+//     Either way the session ends and Postgres releases the advisory lock.
+//     (idle_session_timeout needs PostgreSQL 14 or later.)
+//   - Client side: every statement gets a deadline of timeout, and the
+//     socket the same keepalives, so a lane cut off from the database
+//     notices, ends its session (closing its feed subscribers) and does not
+//     believe itself the writer while a standby takes over.
+//
+// A statement that legitimately runs longer than timeout would also end the
+// session (the lane rebuilds and goes on); none of the lane's does.
+func ConnectLane(ctx context.Context, url string, timeout time.Duration) (*LaneStore, error) {
+	if timeout <= 0 {
+		timeout = DefaultLaneTimeout
+	}
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("lane session: parse database url: %w", err)
+	}
+	idle, interval := max(timeout/2, time.Second).Truncate(time.Second), max(timeout/6, time.Second).Truncate(time.Second)
+	const count = 3
+	secs := func(d time.Duration) string { return strconv.Itoa(int(d / time.Second)) }
+	for k, v := range map[string]string{
+		"idle_session_timeout":                strconv.FormatInt(timeout.Milliseconds(), 10),
+		"idle_in_transaction_session_timeout": strconv.FormatInt(timeout.Milliseconds(), 10),
+		"tcp_keepalives_idle":                 secs(idle),
+		"tcp_keepalives_interval":             secs(interval),
+		"tcp_keepalives_count":                strconv.Itoa(count),
+		"tcp_user_timeout":                    strconv.FormatInt(timeout.Milliseconds(), 10),
+	} {
+		cfg.RuntimeParams[k] = v
+	}
+	dialer := &net.Dialer{Timeout: timeout, KeepAliveConfig: net.KeepAliveConfig{
+		Enable: true, Idle: idle, Interval: interval, Count: count}}
+	cfg.DialFunc = dialer.DialContext
+	cctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	conn, err := pgx.ConnectConfig(cctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("connect lane session: %w", err)
 	}
-	return &LaneStore{conn: conn}, nil
+	return &LaneStore{conn: conn, timeout: timeout}, nil
+}
+
+// bound gives one lane statement its deadline (see ConnectLane). pgx
+// interrupts a statement whose context ends by expiring the socket, so the
+// connection is then closed and the session over.
+func (s *LaneStore) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, s.timeout)
 }
 
 // Close ends the session, releasing the writer lock if held.
-func (s *LaneStore) Close(ctx context.Context) error { return s.conn.Close(ctx) }
+func (s *LaneStore) Close(ctx context.Context) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	return s.conn.Close(ctx)
+}
 
 // Conn exposes the session, for migrations at start.
 func (s *LaneStore) Conn() *pgx.Conn { return s.conn }
 
 // TryLock tries once to take the writer lock. Idempotent while held.
 func (s *LaneStore) TryLock(ctx context.Context) (bool, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	var ok bool
 	if err := s.conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, laneLockKey).Scan(&ok); err != nil {
 		return false, fmt.Errorf("try writer lock: %w", err)
@@ -113,12 +177,18 @@ func optAddress(b []byte) *common.Address {
 }
 
 // Control reads the control row.
-func (s *LaneStore) Control(ctx context.Context) (Control, error) { return readControl(ctx, s.conn) }
+func (s *LaneStore) Control(ctx context.Context) (Control, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	return readControl(ctx, s.conn)
+}
 
 // RecordIdentity writes the chain id, the application address and (when
 // known) the batch submitter address on first start, and checks them against
 // what is recorded afterwards. A mismatch is ErrIdentityMismatch. Idempotent.
 func (s *LaneStore) RecordIdentity(ctx context.Context, chainID uint64, app common.Address, submitter *common.Address) (Control, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	return RecordIdentity(ctx, s.conn, chainID, app, submitter)
 }
 
@@ -184,7 +254,11 @@ func readSafeHead(ctx context.Context, q queryer) (SafeHead, error) {
 }
 
 // SafeHead reads the persisted L1 safe head.
-func (s *LaneStore) SafeHead(ctx context.Context) (SafeHead, error) { return readSafeHead(ctx, s.conn) }
+func (s *LaneStore) SafeHead(ctx context.Context) (SafeHead, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	return readSafeHead(ctx, s.conn)
+}
 
 // Policy is the fee policy's derived values.
 type Policy struct {
@@ -209,6 +283,8 @@ func readPolicy(ctx context.Context, q queryer) (Policy, error) {
 
 // Policy reads the derived fee policy.
 func (s *LaneStore) Policy(ctx context.Context) (Policy, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	return readPolicy(ctx, s.conn)
 }
 
@@ -274,6 +350,8 @@ type Restart struct {
 // LoadRestart reads, in one repeatable-read transaction, the state the lane
 // rebuilds from: the newest valid snapshot and the valid replay rows after it.
 func (s *LaneStore) LoadRestart(ctx context.Context) (Restart, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	var r Restart
 	tx, err := s.conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
@@ -379,6 +457,8 @@ func (s *LaneStore) LoadRestart(ctx context.Context) (Restart, error) {
 // `from` on whose block is ≤ upToBlock and whose sender is not the batch
 // submitter: the direct inputs a frame at upToBlock drains.
 func (s *LaneStore) SafeInputsToDrain(ctx context.Context, from, upToBlock uint64, submitter common.Address) ([]SafeInput, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	rows, err := s.conn.Query(ctx, `SELECT input_index, sender, payload, block_number FROM safe_inputs
 		WHERE input_index >= $1 AND block_number <= $2 AND sender <> $3 ORDER BY input_index`,
 		int64(from), int64(upToBlock), submitter.Bytes())
@@ -476,6 +556,8 @@ type WriteResult struct {
 // while committing, possibly everything: the caller answers no one with
 // success and rebuilds from the database either way.
 func (s *LaneStore) Apply(ctx context.Context, w Write) (WriteResult, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	var res WriteResult
 	b := &pgx.Batch{}
 	if len(w.Ops) > 0 {
@@ -564,6 +646,8 @@ func queueUserOps(b *pgx.Batch, ops []NewUserOp) {
 // TipRows returns the open batch's frames and user ops as the lane keeps
 // them in memory to build its payload at seal time.
 func (s *LaneStore) TipRows(ctx context.Context, batchID int64, nonce uint64) (protocol.Batch, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	batch := protocol.Batch{Nonce: nonce}
 	rows, err := s.conn.Query(ctx, `SELECT position, safe_block, fee FROM frames WHERE batch_id = $1 ORDER BY position`, batchID)
 	if err != nil {
@@ -622,6 +706,8 @@ type BatchRef struct {
 // NewestValidSealed returns the valid sealed batch with the highest nonce,
 // nil when there is none.
 func (s *LaneStore) NewestValidSealed(ctx context.Context) (*BatchRef, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	var ref BatchRef
 	var nonce int64
 	err := s.conn.QueryRow(ctx, `SELECT id, nonce FROM batches WHERE invalidated_at IS NULL AND sealed_at IS NOT NULL
@@ -640,6 +726,8 @@ func (s *LaneStore) NewestValidSealed(ctx context.Context) (*BatchRef, error) {
 // recovery's cut: the batches one cascade invalidates share one invalidation
 // time, and the cut is the smallest offset among their entries.
 func (s *LaneStore) LastValidBeforeCut(ctx context.Context) (uint64, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	var v int64
 	err := s.conn.QueryRow(ctx, `WITH cut AS (
 			SELECT min(s."offset") AS o FROM sequenced_l2_txs s JOIN batches b ON b.id = s.batch_id

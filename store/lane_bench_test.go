@@ -18,7 +18,7 @@ import (
 func BenchmarkLaneApplyChunk(b *testing.B) {
 	ctx := context.Background()
 	url := pgtest.NewDatabase(b, pgtest.WithTemplate("migrated", migrations.ApplyURL))
-	ls, err := ConnectLane(ctx, url)
+	ls, err := ConnectLane(ctx, url, 0)
 	require.NoError(b, err)
 	defer ls.Close(ctx)
 	res, err := ls.Apply(ctx, Write{Batch: &NewBatch{}, Frame: &NewFrame{SafeBlock: 1, Fee: 1356}})

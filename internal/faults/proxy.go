@@ -5,8 +5,9 @@
 //
 //	p := faults.StartProxy(t, "127.0.0.1:8545")
 //	// point the client at p.URL() instead of http://127.0.0.1:8545
-//	p.Cut()     // live connections close; new ones are accepted and closed at once
-//	p.Restore() // new connections are proxied again
+//	p.Cut()       // live connections close; new ones are accepted and closed at once
+//	p.BlackHole() // nothing closes, nothing gets through: a dead host or a partition
+//	p.Restore()   // new connections are proxied again
 package faults
 
 import (
@@ -31,8 +32,11 @@ type Proxy struct {
 	mu     sync.Mutex
 	cut    bool
 	closed bool
-	conns  map[net.Conn]struct{} // both ends of every live proxied pair
-	wg     sync.WaitGroup        // the accept loop and every pair's goroutines
+	// blackHole drops every byte in both directions without closing
+	// anything (checked per read, so it hits live connections at once).
+	blackHole atomic.Bool
+	conns     map[net.Conn]struct{} // both ends of every live proxied pair
+	wg        sync.WaitGroup        // the accept loop and every pair's goroutines
 
 	accepted atomic.Int64
 	refused  atomic.Int64
@@ -73,11 +77,22 @@ func (p *Proxy) Cut() {
 	}
 }
 
-// Restore proxies new connections again.
+// BlackHole silently drops every byte in both directions, on live
+// connections and on new ones (accepted and held open), and closes nothing:
+// neither side sees an error or a reset, as when a host dies or the network
+// partitions. Only each side's own timeouts and keepalives can tell; note
+// that TCP keepalives are answered by the proxy's own sockets, so only
+// application-level silence (e.g. the server's idle_session_timeout) and
+// deadlines see through it. Restore stops dropping; bytes dropped meanwhile
+// are gone, so connections that lost some are best closed by their owners.
+func (p *Proxy) BlackHole() { p.blackHole.Store(true) }
+
+// Restore proxies new connections again (ends Cut and BlackHole).
 func (p *Proxy) Restore() {
 	p.mu.Lock()
 	p.cut = false
 	p.mu.Unlock()
+	p.blackHole.Store(false)
 }
 
 // IsCut reports whether the proxy is cut.
@@ -181,7 +196,7 @@ func (p *Proxy) serve(client net.Conn) {
 
 	done := make(chan struct{}, 2)
 	pipe := func(dst, src net.Conn) {
-		_, _ = io.Copy(dst, src)
+		_, _ = io.Copy(dst, blackHoleReader{src, &p.blackHole})
 		done <- struct{}{}
 	}
 	go pipe(server, client)
@@ -195,4 +210,21 @@ func (p *Proxy) serve(client net.Conn) {
 	_ = client.Close()
 	_ = server.Close()
 	<-done
+}
+
+// blackHoleReader reads from r and, while on is set, discards what it read
+// (reporting zero bytes without error, so the copy goes on reading: the
+// sender's writes keep succeeding and the receiver gets nothing).
+type blackHoleReader struct {
+	r  io.Reader
+	on *atomic.Bool
+}
+
+func (b blackHoleReader) Read(p []byte) (int, error) {
+	for {
+		n, err := b.r.Read(p)
+		if err != nil || !b.on.Load() {
+			return n, err
+		}
+	}
 }

@@ -166,3 +166,32 @@ func TestProxyConcurrentUse(t *testing.T) {
 	p.Close() // idempotent
 	require.Error(t, roundTrip(c, r, "closed"))
 }
+
+// silent reports whether msg sent on c gets no answer, and no error but a
+// timeout, within wait: the connection is open and black-holed.
+func silent(t *testing.T, c net.Conn, r *bufio.Reader, wait time.Duration) bool {
+	t.Helper()
+	require.NoError(t, c.SetDeadline(time.Now().Add(wait)))
+	_, err := fmt.Fprintln(c, "anyone?")
+	require.NoError(t, err, "writes still succeed")
+	_, err = r.ReadString('\n')
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+func TestProxyBlackHoleDropsWithoutClosing(t *testing.T) {
+	p := StartProxy(t, startEcho(t))
+	c1, r1 := dial(t, p.Addr())
+	require.NoError(t, roundTrip(c1, r1, "one"))
+
+	p.BlackHole()
+	require.True(t, silent(t, c1, r1, 300*time.Millisecond), "a live connection hangs: no answer, no EOF")
+	c2, r2 := dial(t, p.Addr())
+	require.True(t, silent(t, c2, r2, 300*time.Millisecond), "a new connection is accepted and hangs")
+	require.Equal(t, 2, p.Live(), "nothing was closed")
+	require.False(t, p.IsCut())
+
+	p.Restore()
+	c3, r3 := dial(t, p.Addr())
+	require.NoError(t, roundTrip(c3, r3, "back"))
+}
