@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"math/big"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -55,10 +56,10 @@ type Chain interface {
 }
 
 // Activities is the worker's dependency struct. Fields are set once at
-// construction and never written afterwards, so the methods are safe for
-// concurrent use.
+// construction and never written afterwards (identityChecked, a cache, is
+// atomic), so the methods are safe for concurrent use.
 type Activities struct {
-	Pool           *pgxpool.Pool // for the danger view
+	Pool           *pgxpool.Pool // for the danger view and the identity check
 	Observer       *store.Observer
 	Submitter      *store.Submitter
 	Maintenance    *store.Maintenance
@@ -67,8 +68,12 @@ type Activities struct {
 	Poster         Poster
 	Flusher        SelfTransferBuilder
 	Chain          Chain
+	ChainID        uint64
 	App            common.Address
 	BatchSubmitter common.Address
+	// identityChecked caches CheckIdentity's success: the recorded
+	// identity never changes.
+	identityChecked atomic.Bool
 	// FirstBlock is where the first observation starts scanning logs (the
 	// InputBox deployment block, or 0).
 	FirstBlock uint64
@@ -114,6 +119,25 @@ func classify(err error) error {
 		return nonRetryable(workflows.ErrTypeConfiguration)
 	}
 	return err
+}
+
+// CheckIdentity fails with a non-retryable IdentityMismatch error unless
+// the database's control row records this worker's identity (ChainID, App
+// and, where recorded, BatchSubmitter). The worker runs it before every
+// activity (an activity interceptor): a task that reached the wrong worker,
+// or a worker pointed at another deployment's database, must not touch
+// that database. One read until the first success, then nothing (cached);
+// a failed read is returned as it is, and retried.
+func (a *Activities) CheckIdentity(ctx context.Context) error {
+	if a.identityChecked.Load() {
+		return nil
+	}
+	submitter := a.BatchSubmitter
+	if err := store.CheckIdentity(ctx, a.Pool, a.ChainID, a.App, &submitter); err != nil {
+		return classify(err)
+	}
+	a.identityChecked.Store(true)
+	return nil
 }
 
 // Observe reads the L1 safe head and every new input of the app up to it and

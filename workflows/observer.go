@@ -87,7 +87,7 @@ func L1Observer(ctx workflow.Context, in ObserverInput) error {
 		}
 		if len(r.Accepted) > 0 {
 			// Best effort: the maintenance workflow also runs on a timer.
-			_ = workflow.SignalExternalWorkflow(ctx, SnapshotWorkflowID, "", SignalAccepted, r.AcceptedCount).Get(ctx, nil)
+			_ = workflow.SignalExternalWorkflow(ctx, namesIn(ctx).Snapshot, "", SignalAccepted, r.AcceptedCount).Get(ctx, nil)
 		}
 		if err := workflow.Sleep(ctx, in.PollInterval); err != nil {
 			return err
@@ -154,11 +154,11 @@ func SnapshotMaintenance(ctx workflow.Context, in SnapshotInput) error {
 }
 
 // startRecovery starts the recovery workflow as an abandoned child with the
-// fixed recovery ID; when one is already running the start fails, and that
-// is fine: one recovery at a time.
+// deployment's recovery ID (on the observer's task queue); when one is
+// already running the start fails, and that is fine: one recovery at a time.
 func startRecovery(ctx workflow.Context, danger string) {
 	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
-		WorkflowID:            RecoveryWorkflowID,
+		WorkflowID:            namesIn(ctx).Recovery,
 		ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
 		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 	})

@@ -9,9 +9,6 @@ import (
 	"go.temporal.io/sdk/workflow"
 )
 
-// RecoveryWorkflowID is the recovery's fixed ID: one runs at a time.
-const RecoveryWorkflowID = "recovery"
-
 // Recovery activity names.
 const (
 	ActivityRecoveryFence  = "RecoveryFence"
@@ -107,7 +104,10 @@ type CascadeResult struct {
 
 // RecoveryStatus is the recovery's `status` query answer.
 type RecoveryStatus struct {
-	Step    string
+	Step string
+	// Done lists the steps completed so far, in order (`recovery start
+	// --wait` prints each as it appears).
+	Done    []string `json:",omitempty"`
 	Reason  string
 	Assess  *Assessment
 	Flush   *FlushResult
@@ -132,6 +132,9 @@ func Recovery(ctx workflow.Context, in RecoveryInput) (RecoveryStatus, error) {
 		return status, err
 	}
 	step := func(s string) {
+		if status.Step != s {
+			status.Done = append(status.Done, status.Step)
+		}
 		status.Step = s
 		_ = workflow.UpsertTypedSearchAttributes(ctx, AttrRecoveryStep.ValueSet(s))
 		workflow.GetLogger(ctx).Info("recovery step", "step", s)
@@ -156,7 +159,7 @@ func Recovery(ctx workflow.Context, in RecoveryInput) (RecoveryStatus, error) {
 	}
 	signalSubmitter := func(signal string) {
 		// Best effort: a submitter that is not running has nothing to pause.
-		_ = workflow.SignalExternalWorkflow(ctx, SubmitterWorkflowID, "", signal, nil).Get(ctx, nil)
+		_ = workflow.SignalExternalWorkflow(ctx, namesIn(ctx).Submitter, "", signal, nil).Get(ctx, nil)
 	}
 
 	step(recoveryStepFence)

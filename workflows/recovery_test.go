@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
@@ -56,7 +57,10 @@ func (sc *recoveryScript) register(env *testsuite.TestWorkflowEnvironment) {
 		return sc.cascade(in)
 	})
 	register(env, ActivityRecoveryResume, func(context.Context) error { return sc.record("resume") })
-	env.OnSignalExternalWorkflow(mock.Anything, SubmitterWorkflowID, "", mock.Anything, mock.Anything).
+	// The recovery signals its own deployment's submitter, named after the
+	// task queue it runs on.
+	env.SetStartWorkflowOptions(client.StartWorkflowOptions{TaskQueue: testNames.TaskQueue})
+	env.OnSignalExternalWorkflow(mock.Anything, testNames.Submitter, "", mock.Anything, mock.Anything).
 		Return(func(_, _, _, signal string, _ interface{}) error {
 			sc.mu.Lock()
 			sc.signals = append(sc.signals, signal)

@@ -94,6 +94,14 @@ var (
 // workflow state, carried across Continue-As-New. The submitter never
 // judges danger: recovery pauses it with the `pause` signal and resumes it
 // with `resume` (the claim's fence check is the real stop).
+//
+// Operators pause and resume it with the `pause` and `resume` updates
+// (`sequencer submitter pause|resume`): pause returns once no send is in
+// flight, so when it returns nothing is being broadcast and nothing new
+// will be until resume. Signals and updates set the same state; a signal
+// that arrives during the last round of a run is taken before
+// Continue-As-New, and the run waits for running update handlers, so
+// neither is lost across it.
 func BatchSubmitter(ctx workflow.Context, in SubmitterInput) error {
 	in = in.withDefaults()
 	window := append([]InFlight(nil), in.Window...)
@@ -101,10 +109,34 @@ func BatchSubmitter(ctx workflow.Context, in SubmitterInput) error {
 	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (SubmitterStatus, error) { return status, nil }); err != nil {
 		return err
 	}
+	// wake tells the loop that an update changed the paused state (a
+	// signal wakes it through its own channel). Buffered and sent without
+	// blocking: one pending wake is enough.
+	wake := workflow.NewBufferedChannel(ctx, 1)
+	sending := false
+	if err := workflow.SetUpdateHandler(ctx, UpdatePause, func(ctx workflow.Context) (SubmitterStatus, error) {
+		status.Paused = true
+		wake.SendAsync(nil)
+		// The loop starts no send while paused; wait out the one in flight.
+		if err := workflow.Await(ctx, func() bool { return !sending }); err != nil {
+			return status, err
+		}
+		return status, nil
+	}); err != nil {
+		return err
+	}
+	if err := workflow.SetUpdateHandler(ctx, UpdateResume, func(workflow.Context) (SubmitterStatus, error) {
+		status.Paused = false
+		wake.SendAsync(nil)
+		return status, nil
+	}); err != nil {
+		return err
+	}
 	pause := workflow.GetSignalChannel(ctx, SignalPause)
 	resume := workflow.GetSignalChannel(ctx, SignalResume)
 	onPause := func(c workflow.ReceiveChannel, _ bool) { c.Receive(ctx, nil); status.Paused = true }
 	onResume := func(c workflow.ReceiveChannel, _ bool) { c.Receive(ctx, nil); status.Paused = false }
+	onWake := func(c workflow.ReceiveChannel, _ bool) { c.Receive(ctx, nil) }
 	drainSignals := func() {
 		for {
 			switch {
@@ -132,6 +164,7 @@ func BatchSubmitter(ctx workflow.Context, in SubmitterInput) error {
 			sel := workflow.NewSelector(ctx)
 			sel.AddReceive(pause, onPause)
 			sel.AddReceive(resume, onResume)
+			sel.AddReceive(wake, onWake)
 			sel.Select(ctx)
 		}
 		status.Rounds++
@@ -141,8 +174,9 @@ func BatchSubmitter(ctx workflow.Context, in SubmitterInput) error {
 			setState("idle")
 		}
 
-		// Plan: waits for work. A pause signal cancels the wait (the
-		// activity heartbeats, so it learns of the cancellation promptly).
+		// Plan: waits for work. A pause (signal or update) cancels the
+		// wait (the activity heartbeats, so it learns of the cancellation
+		// promptly).
 		req := PlanRequest{InFlight: window, MaxInFlight: in.MaxInFlight, ResendAfterBlocks: in.ResendAfterBlocks,
 			MaxFeePerGas: in.MaxFeePerGas, Wait: in.IdleWait, IdlePoll: in.IdlePoll}
 		pctx, cancelPlan := workflow.WithCancel(ctx)
@@ -159,6 +193,7 @@ func BatchSubmitter(ctx workflow.Context, in SubmitterInput) error {
 		fut := workflow.ExecuteActivity(pctx, ActivityPlanRound, req)
 		sel.AddFuture(fut, func(f workflow.Future) { planErr = f.Get(ctx, &plan); planned = true })
 		sel.AddReceive(pause, onPause)
+		sel.AddReceive(wake, onWake)
 		for !planned {
 			sel.Select(ctx)
 			if status.Paused && !planned {
@@ -192,6 +227,10 @@ func BatchSubmitter(ctx workflow.Context, in SubmitterInput) error {
 			continue // the plan is dropped; it is re-derived after resume
 		}
 
+		// No yield between the paused check above and here: a pause
+		// update that runs from now on sees sending and waits for the
+		// round to end.
+		sending = true
 		setState("sending")
 		sctx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 			StartToCloseTimeout: 2 * time.Minute,
@@ -200,8 +239,10 @@ func BatchSubmitter(ctx workflow.Context, in SubmitterInput) error {
 			Summary:             sendSummary(plan.Sends),
 		})
 		var sent SendRoundResult
-		if err := workflow.ExecuteActivity(sctx, ActivitySendRound, SendRoundRequest{Block: plan.Block, Sends: plan.Sends, GasLimit: plan.GasLimit}).
-			Get(ctx, &sent); err != nil {
+		err := workflow.ExecuteActivity(sctx, ActivitySendRound, SendRoundRequest{Block: plan.Block, Sends: plan.Sends, GasLimit: plan.GasLimit}).
+			Get(ctx, &sent)
+		sending = false
+		if err != nil {
 			return err
 		}
 		window = ApplySends(window, plan, sent)
@@ -211,6 +252,15 @@ func BatchSubmitter(ctx workflow.Context, in SubmitterInput) error {
 				AttrWalletNonce.ValueSet(int64(last.WalletNonce)), AttrTxHash.ValueSet(sent.Outcomes[last.index].TxHash))
 		}
 	}
+	// Signals delivered during the last round sit in their channels and
+	// would die with this run: take them now. Update handlers still
+	// running (a pause waiting for the send that just ended) finish first:
+	// their callers get an answer from this run.
+	drainSignals()
+	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+		return err
+	}
+	drainSignals()
 	in.Paused = status.Paused
 	in.Window = window
 	return workflow.NewContinueAsNewError(ctx, BatchSubmitter, in)

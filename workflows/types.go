@@ -9,16 +9,9 @@ package workflows
 
 import "time"
 
-// TaskQueue is the worker's task queue.
-const TaskQueue = "sequencer"
-
-// Fixed workflow IDs: each workflow is a singleton, started idempotently when
-// a worker starts.
-const (
-	ObserverWorkflowID  = "l1-observer"
-	SubmitterWorkflowID = "batch-submitter"
-	SnapshotWorkflowID  = "snapshot-maintenance"
-)
+// The task queue and the workflow IDs are scoped by the deployment's
+// identity: see NamesFor. Each workflow is a singleton of its deployment,
+// started idempotently when a worker starts.
 
 // Activity names, shared with the registration in package worker.
 const (
@@ -41,12 +34,16 @@ const (
 	ErrTypeWatermarkMoved = "WatermarkMoved"
 )
 
-// Query and signal names.
+// Query, signal and update names. The submitter takes pause and resume both
+// as signals (from the recovery workflow, which cannot wait on an update)
+// and as updates (from operators: `sequencer submitter pause|resume`).
 const (
 	QueryStatus    = "status"
 	SignalPause    = "pause"
 	SignalResume   = "resume"
 	SignalAccepted = "accepted"
+	UpdatePause    = "pause"
+	UpdateResume   = "resume"
 )
 
 // ObserveResult is one observation round.

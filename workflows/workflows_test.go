@@ -9,14 +9,19 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 )
+
+// testNames are the names of the deployment the tests' workflows belong to.
+var testNames = NamesFor(Identity{ChainID: 31337, App: common.HexToAddress("0x00000000000000000000000000000000000000Ab")})
 
 func register[T any](env *testsuite.TestWorkflowEnvironment, name string, fn T) {
 	env.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
@@ -35,7 +40,8 @@ func TestObserverRoundsQueriesAndContinuesAsNew(t *testing.T) {
 		return r, nil
 	})
 	var signalled atomic.Int64
-	env.OnSignalExternalWorkflow(mock.Anything, SnapshotWorkflowID, "", SignalAccepted, mock.Anything).
+	env.SetStartWorkflowOptions(client.StartWorkflowOptions{TaskQueue: testNames.TaskQueue})
+	env.OnSignalExternalWorkflow(mock.Anything, testNames.Snapshot, "", SignalAccepted, mock.Anything).
 		Return(func(string, string, string, string, interface{}) error { signalled.Add(1); return nil })
 	env.RegisterDelayedCallback(func() {
 		v, err := env.QueryWorkflow(QueryStatus)

@@ -22,6 +22,7 @@ import (
 	"github.com/cartesi/sequencer/l1"
 	"github.com/cartesi/sequencer/store"
 	"github.com/cartesi/sequencer/worker"
+	"github.com/cartesi/sequencer/workflows"
 )
 
 // runWorker: sequencer worker — the Temporal worker that observes L1, posts
@@ -95,6 +96,7 @@ func runWorker(ctx context.Context, args []string, stdio Stdio) error {
 	wcfg := worker.Config{
 		TemporalAddress:            cfg.TemporalAddress,
 		Namespace:                  cfg.TemporalNamespace,
+		Identity:                   workflows.Identity{ChainID: cfg.ChainID, App: cfg.AppAddress.Address},
 		ObserverPoll:               2 * time.Second,
 		SubmitterIdlePoll:          time.Duration(cfg.BatchSubmitterIdlePollIntervalMS) * time.Millisecond,
 		SubmitterMaxInFlight:       int(cfg.BatchSubmitterMaxInFlight),
@@ -126,6 +128,7 @@ func runWorker(ctx context.Context, args []string, stdio Stdio) error {
 		Reader:         reader,
 		Poster:         poster,
 		Chain:          ethclient.NewClient(rc),
+		ChainID:        cfg.ChainID,
 		App:            cfg.AppAddress.Address,
 		BatchSubmitter: submitter,
 		PollInterval:   time.Second,
@@ -143,8 +146,14 @@ func runWorker(ctx context.Context, args []string, stdio Stdio) error {
 			SecondsPerBlock: cfg.SecondsPerBlock},
 	}
 	log.Info("worker starting", "chain_id", cfg.ChainID, "app", cfg.AppAddress.Address, "input_box", inputBox,
-		"temporal", cfg.TemporalAddress, "metrics", cfg.WorkerMetricsAddr)
-	return worker.Run(ctx, tc, wcfg, acts, log)
+		"temporal", cfg.TemporalAddress, "task_queue", workflows.NamesFor(wcfg.Identity).TaskQueue, "metrics", cfg.WorkerMetricsAddr)
+	if err := worker.Run(ctx, tc, wcfg, acts, log); err != nil {
+		if errors.Is(err, worker.ErrSearchAttributes) {
+			return withExit(ExitTerminal, err) // an operator must create them
+		}
+		return err
+	}
+	return nil
 }
 
 // serveMetrics serves reg's /metrics on addr until the returned server is

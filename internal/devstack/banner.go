@@ -14,6 +14,7 @@ import (
 	"github.com/holiman/uint256"
 
 	"github.com/cartesi/sequencer/app/wallet"
+	"github.com/cartesi/sequencer/workflows"
 )
 
 // EnvVars are the shell variables .devstack/env exports, in order: where
@@ -107,7 +108,8 @@ func (s *Stack) PrintBanner(w io.Writer) {
 	p("  feed         %s?from_offset=0", info.FeedURL)
 	p("  operator     %s   /metrics, /finalized_state, /latest_snapshot", info.InternalURL)
 	p("  worker       %s", info.WorkerMetrics)
-	p("  Temporal UI  %s   workflows l1-observer, batch-submitter, snapshot-maintenance", info.TemporalUIURL)
+	p("  Temporal UI  %s   workflows %s/{l1-observer,batch-submitter,snapshot-maintenance}", info.TemporalUIURL,
+		workflows.NamesFor(workflows.Identity{ChainID: info.Chain.ChainID, App: info.Chain.App}).TaskQueue)
 	p("  L1 (anvil)   %s   chain %d, app %s", info.EthRPCURL, info.Chain.ChainID, info.Chain.App.Hex())
 	p("  Postgres     %s", info.DatabaseURL)
 	p("  state, logs  %s, %s", rel(info.Dir), rel(filepath.Join(info.Dir, logsDir)))
@@ -129,8 +131,7 @@ func (s *Stack) PrintBanner(w io.Writer) {
 	p("  %s", FeedTailCommand("$SEQ_FEED_URL?from_offset=0"))
 	p("")
 	p("  # steer the L1 side")
-	p("  bin/temporal workflow query --workflow-id batch-submitter --name status")
-	p("  bin/temporal workflow signal --workflow-id batch-submitter --name pause")
+	p("  bin/sequencer submitter status   # pause, resume; recovery status, plan")
 	p("")
 	p("Ctrl-C stops everything; `make dev` again resumes the same data (`bin/sequencer dev --reset` starts over).")
 	p("")

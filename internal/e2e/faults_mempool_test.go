@@ -115,7 +115,7 @@ func (w *chainWorld) submitterAddr() common.Address {
 
 func submitterStatus(t *testing.T, w *chainWorld) (workflows.SubmitterStatus, bool) {
 	t.Helper()
-	v, err := w.temporal.client(t).QueryWorkflow(context.Background(), workflows.SubmitterWorkflowID, "", workflows.QueryStatus)
+	v, err := w.temporal.client(t).QueryWorkflow(context.Background(), w.names().Submitter, "", workflows.QueryStatus)
 	if err != nil {
 		return workflows.SubmitterStatus{}, false
 	}
@@ -233,7 +233,7 @@ func TestZombieBatchNeverExecutes(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, w.anvil.Mine(ctx, 1000))
 	require.Eventually(t, func() bool {
-		_, err := w.temporal.client(t).DescribeWorkflowExecution(ctx, workflows.RecoveryWorkflowID, "")
+		_, err := w.temporal.client(t).DescribeWorkflowExecution(ctx, w.names().Recovery, "")
 		return err == nil
 	}, 60*time.Second, 200*time.Millisecond, "the observer never started a recovery")
 	// The flush needs blocks: the mempool holds nothing of ours, and the

@@ -14,7 +14,6 @@ import (
 	"go.temporal.io/api/serviceerror"
 
 	"github.com/cartesi/sequencer/internal/faults"
-	"github.com/cartesi/sequencer/workflows"
 )
 
 // startWorkerBehindProxy starts the worker with its L1 provider reached
@@ -34,7 +33,7 @@ func storedSafeBlock(t *testing.T, pool *pgxpool.Pool) uint64 {
 // requireNoRecoveryRan asserts that no recovery workflow was ever started.
 func requireNoRecoveryRan(t *testing.T, w *chainWorld) {
 	t.Helper()
-	_, err := w.temporal.client(t).DescribeWorkflowExecution(context.Background(), workflows.RecoveryWorkflowID, "")
+	_, err := w.temporal.client(t).DescribeWorkflowExecution(context.Background(), w.names().Recovery, "")
 	var nf *serviceerror.NotFound
 	require.True(t, errors.As(err, &nf), "no recovery workflow may exist, describe says: %v", err)
 }
@@ -42,7 +41,7 @@ func requireNoRecoveryRan(t *testing.T, w *chainWorld) {
 // recoveryRunID is the run id of the latest recovery execution.
 func recoveryRunID(t *testing.T, w *chainWorld) string {
 	t.Helper()
-	desc, err := w.temporal.client(t).DescribeWorkflowExecution(context.Background(), workflows.RecoveryWorkflowID, "")
+	desc, err := w.temporal.client(t).DescribeWorkflowExecution(context.Background(), w.names().Recovery, "")
 	require.NoError(t, err)
 	return desc.WorkflowExecutionInfo.Execution.RunId
 }

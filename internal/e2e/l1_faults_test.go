@@ -9,8 +9,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
-
-	"github.com/cartesi/sequencer/workflows"
 )
 
 // submitRound posts one transfer per user at nonce n, all must confirm.
@@ -23,9 +21,9 @@ func (w *chainWorld) submitRound(t *testing.T, serve *proc, n uint32) {
 	}
 }
 
-func submitterRunning(t *testing.T, c client.Client) bool {
+func submitterRunning(t *testing.T, w *chainWorld, c client.Client) bool {
 	t.Helper()
-	desc, err := c.DescribeWorkflowExecution(context.Background(), workflows.SubmitterWorkflowID, "")
+	desc, err := c.DescribeWorkflowExecution(context.Background(), w.names().Submitter, "")
 	require.NoError(t, err)
 	return desc.WorkflowExecutionInfo.Status.String() == "Running"
 }
@@ -62,7 +60,7 @@ func TestWorkerKilledMidSubmission(t *testing.T) {
 	second := w.startWorker()
 	w.submitRound(t, serve, nonce)
 	waitAllAccepted(t, pool, 90*time.Second)
-	require.True(t, submitterRunning(t, w.temporal.client(t)), "the same singleton workflow goes on")
+	require.True(t, submitterRunning(t, w, w.temporal.client(t)), "the same singleton workflow goes on")
 	w.checkL1MatchesFeed(t, serve, pool)
 	_ = second
 }

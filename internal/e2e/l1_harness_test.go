@@ -23,6 +23,7 @@ import (
 	"github.com/cartesi/sequencer/internal/devchain"
 	"github.com/cartesi/sequencer/internal/pgtest"
 	"github.com/cartesi/sequencer/migrations"
+	"github.com/cartesi/sequencer/workflows"
 )
 
 // chainWorld is a real anvil with the contracts deployed and funded users,
@@ -92,6 +93,12 @@ func addressesOf(ks []ecdsaAddr) []common.Address {
 		out[i] = crypto.PubkeyToAddress(k.k.PublicKey)
 	}
 	return out
+}
+
+// names are the world's Temporal names (the worker derives them from the
+// chain id and the application).
+func (w *chainWorld) names() workflows.Names {
+	return workflows.NamesFor(workflows.Identity{ChainID: anviltest.ChainID, App: w.addrs.App})
 }
 
 // env is the SEQ_* environment of both processes.

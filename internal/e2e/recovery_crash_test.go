@@ -19,7 +19,7 @@ const laneLockKey int64 = 0x5e9_1a4e
 
 func recoveryStep(t *testing.T, w *chainWorld) string {
 	t.Helper()
-	v, err := w.temporal.client(t).QueryWorkflow(context.Background(), workflows.RecoveryWorkflowID, "", workflows.QueryStatus)
+	v, err := w.temporal.client(t).QueryWorkflow(context.Background(), w.names().Recovery, "", workflows.QueryStatus)
 	if err != nil {
 		return ""
 	}

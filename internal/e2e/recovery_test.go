@@ -70,11 +70,11 @@ func waitRecoveryDone(t *testing.T, w *chainWorld, timeout time.Duration) workfl
 	c := w.temporal.client(t)
 	var status workflows.RecoveryStatus
 	require.Eventually(t, func() bool {
-		desc, err := c.DescribeWorkflowExecution(context.Background(), workflows.RecoveryWorkflowID, "")
+		desc, err := c.DescribeWorkflowExecution(context.Background(), w.names().Recovery, "")
 		if err != nil || desc.WorkflowExecutionInfo.Status.String() != "Completed" {
 			return false
 		}
-		v, err := c.QueryWorkflow(context.Background(), workflows.RecoveryWorkflowID, "", workflows.QueryStatus)
+		v, err := c.QueryWorkflow(context.Background(), w.names().Recovery, "", workflows.QueryStatus)
 		return err == nil && v.Get(&status) == nil
 	}, timeout, 250*time.Millisecond, "the recovery did not complete")
 	return status
