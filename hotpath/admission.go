@@ -299,13 +299,21 @@ func (l *Lane) economicOpsPerBatch() uint64 {
 	return max(min(n, large), 1)
 }
 
-// newFrameFee advances the fee step for a frame opened now and returns the
-// frame's fee. Call it exactly once per new frame (a rotation, a new batch's
-// first frame), from the lane goroutine. If the frame's write then fails, the
+// newFrameFee returns the fee of a frame opened now. A frame the L1 clock
+// opens (a rotation, or a tip opened at a new safe head: clock is true)
+// moves the fee step one step, up or down; a new batch's first frame, which
+// keeps the sealed batch's safe block, keeps the step. Under backlog with
+// batches sealing several times a second, stepping at every seal priced
+// every signer out within a minute (seen on the dev stack: +1,600 in 60 s);
+// stepping with the clock gives capacity.md §2's ×1.17 per frame, one
+// frame per FRAME_CLOCK_INTERVAL blocks. Call it exactly once per new
+// frame, from the lane goroutine. If the frame's write then fails, the
 // session rebuilds and the step is re-derived from the stored tip.
-func (l *Lane) newFrameFee() uint16 {
+func (l *Lane) newFrameFee(clock bool) uint16 {
 	policyFee := l.st.policy.FrameFee()
-	l.st.feeStep = NextFeeStep(l.st.feeStep, l.admissionNow().QueueDelay, l.adm.SoftBlocks, policyFee)
+	if clock {
+		l.st.feeStep = NextFeeStep(l.st.feeStep, l.admissionNow().QueueDelay, l.adm.SoftBlocks, policyFee)
+	}
 	l.publishFeeStep()
 	return SteppedFee(policyFee, l.st.feeStep)
 }

@@ -437,3 +437,30 @@ func TestLargerBatchesUnderBacklog(t *testing.T) {
 		})
 	}
 }
+
+// TestSealsDoNotStepTheFee: over the soft line, batches sealing at the same
+// safe block keep the fee; only a frame the L1 clock opens steps it. (At
+// every seal, a backlog of small batches sealing several times a second
+// raised the fee by 1,600 in a minute on the dev stack.)
+func TestSealsDoNotStepTheFee(t *testing.T) {
+	const policyFee = 1356
+	e := admissionEnv(t, hotpath.AdmissionConfig{SoftBlocks: 20, HardBlocks: 1000, MaxInFlight: 100, ResendAfterBlocks: 150})
+	e.waitAdmission("computed", func(a hotpath.Admission) bool { return a.PostingRate == 2 })
+	nonce := uint32(0)
+	submit := func(n int) {
+		for i := 0; i < n; i++ {
+			_, err := e.submit(e.op(0, nonce, 1, e.addr(1)))
+			require.NoError(t, err)
+			nonce++
+		}
+	}
+	submit(45) // 15 sealed batches: 22.5 blocks of delay, over the soft line
+	e.waitAdmission("fee_step", func(a hotpath.Admission) bool {
+		return a.BacklogOps == 45 && a.State == hotpath.AdmissionFeeStep
+	})
+	submit(30) // 10 more seals, all at the same safe block
+	e.waitAdmission("seen", func(a hotpath.Admission) bool { return a.BacklogOps == 75 })
+	require.Equal(t, uint16(policyFee), e.quote().Fee, "seals at one safe block keep the fee")
+	e.advance(e.block + protocol.FrameClockInterval)
+	e.waitFee(policyFee + 20)
+}

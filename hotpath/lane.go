@@ -517,7 +517,7 @@ func (l *Lane) openTip(ctx context.Context, r store.Restart) (bool, error) {
 	if parent != nil {
 		nb.ParentID, nb.Nonce = parent.ID, parent.Nonce+1
 	}
-	fee := l.newFrameFee()
+	fee := l.newFrameFee(true)
 	entries, frame, err := l.drainInto(ctx, 0, 0, nb.Nonce, r.SafeHead.Block, fee)
 	if err != nil {
 		return false, err

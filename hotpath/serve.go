@@ -222,7 +222,7 @@ func (l *Lane) addSeal(w *store.Write, batch protocol.Batch, lastOffset uint64, 
 	l.mu.RUnlock()
 	w.Seal = &store.Seal{BatchID: tip.BatchID, Payload: batch.Encode(), Snapshot: snapshot, L2TxIndex: lastOffset, OpCount: opCount}
 	w.Batch = &store.NewBatch{ParentID: tip.BatchID, Nonce: tip.Nonce + 1, Generation: l.st.generation}
-	w.Frame = &store.NewFrame{Position: 0, SafeBlock: tip.FrameSafeBlock, Fee: l.newFrameFee()}
+	w.Frame = &store.NewFrame{Position: 0, SafeBlock: tip.FrameSafeBlock, Fee: l.newFrameFee(false)}
 }
 
 func (l *Lane) afterSeal(res store.WriteResult, w store.Write) {
@@ -306,7 +306,7 @@ func (l *Lane) maintain(ctx context.Context) error {
 // the direct inputs up to it, in one transaction.
 func (l *Lane) rotateFrame(ctx context.Context, safeBlock uint64) error {
 	tip := &l.st.tip
-	fee := l.newFrameFee()
+	fee := l.newFrameFee(true)
 	entries, frame, err := l.drainInto(ctx, tip.BatchID, tip.FramePosition+1, tip.Nonce, safeBlock, fee)
 	if err != nil {
 		return err
