@@ -73,9 +73,11 @@ func TestStackLoadSmoke(t *testing.T) {
 	require.Equal(t, "SEQ_MAX_BATCH_OPEN_SECONDS=2", rep.Overrides, "read from the stack's env file")
 
 	require.GreaterOrEqual(t, len(rep.Intervals), 2, "a line every 5 s of a 10 s load")
-	require.InDelta(t, 10, rep.DurationSeconds, 1)
+	require.InDelta(t, 10, rep.DurationSeconds, 2)
 	require.Positive(t, tot.Blocks)
-	require.InDelta(t, 1, rep.SecondsPerBlock, 0.5, "anvil mines a block a second")
+	// anvil mines a block a second; a loaded machine stretches that a little.
+	require.Greater(t, rep.SecondsPerBlock, 0.5)
+	require.Less(t, rep.SecondsPerBlock, 2.5)
 	require.Positive(t, tot.Fee, "fee exponent from GET /fee")
 	require.Equal(t, "normal", tot.Mode)
 	require.Zero(t, rep.InvalidatedDuringRun)

@@ -161,7 +161,8 @@ func TestOpenLoadDropsWhenNoSenderIsIdle(t *testing.T) {
 	load := newOpenLoad(hs.URL, domain, 100, 2, fees)
 	load.run(context.Background(), senders, time.Now(), time.Second)
 	c := load.snapshot()
-	require.InDelta(t, 100, c.offered, 1)
+	require.LessOrEqual(t, c.offered, int64(101), "never more than the clock made due")
+	require.GreaterOrEqual(t, c.offered, int64(75))
 	// Two senders, each busy ≥ 200 ms per op: at most 2 × (1 s / 200 ms + 1) ops leave.
 	require.LessOrEqual(t, c.by[outAcked], int64(12))
 	require.Equal(t, c.offered, c.by[outAcked]+c.by[outDropped])
