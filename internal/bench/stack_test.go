@@ -5,17 +5,16 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/cartesi/sequencer/internal/devstack"
+	"github.com/cartesi/sequencer/internal/testhelp"
 )
 
 // TestStackLoadSmoke runs the load mode against a whole dev stack (PostgreSQL,
@@ -169,44 +168,8 @@ func TestShellUnquote(t *testing.T) {
 	}
 }
 
-// traversableTempDir is a temporary directory PostgreSQL's unprivileged
-// user can reach (t.TempDir's directories are 0700).
-func traversableTempDir(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	for d := dir; d != filepath.Clean(os.TempDir()) && d != "/"; d = filepath.Dir(d) {
-		require.NoError(t, os.Chmod(d, 0o755))
-	}
-	return filepath.Join(dir, "devstack")
-}
+func traversableTempDir(t *testing.T) string { return testhelp.TraversableTempDir(t, "devstack") }
 
-// freePorts returns n distinct free ports: every listener stays open until
-// all are chosen, so the kernel cannot hand the same port out twice.
-func freePorts(t *testing.T, n int) []int {
-	t.Helper()
-	ports := make([]int, n)
-	for i := range ports {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		require.NoError(t, err)
-		defer ln.Close()
-		ports[i] = ln.Addr().(*net.TCPAddr).Port
-	}
-	return ports
-}
+func freePorts(t *testing.T, n int) []int { return testhelp.FreePorts(t, n) }
 
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+type syncBuffer = testhelp.SyncBuffer

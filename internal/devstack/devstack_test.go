@@ -6,12 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,6 +20,7 @@ import (
 	"github.com/cartesi/sequencer/api/wire"
 	"github.com/cartesi/sequencer/internal/devstack"
 	"github.com/cartesi/sequencer/internal/modroot"
+	"github.com/cartesi/sequencer/internal/testhelp"
 	"github.com/cartesi/sequencer/protocol"
 )
 
@@ -196,44 +195,8 @@ func buildSequencer(t *testing.T) string {
 	return path
 }
 
-// traversableTempDir is a temporary directory PostgreSQL's unprivileged
-// user can reach (t.TempDir's directories are 0700).
-func traversableTempDir(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	for d := dir; d != filepath.Clean(os.TempDir()) && d != "/"; d = filepath.Dir(d) {
-		require.NoError(t, os.Chmod(d, 0o755))
-	}
-	return filepath.Join(dir, "devstack")
-}
+func traversableTempDir(t *testing.T) string { return testhelp.TraversableTempDir(t, "devstack") }
 
-// freePorts returns n distinct free ports: every listener stays open until
-// all are chosen, so the kernel cannot hand the same port out twice.
-func freePorts(t *testing.T, n int) []int {
-	t.Helper()
-	ports := make([]int, n)
-	for i := range ports {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		require.NoError(t, err)
-		defer ln.Close()
-		ports[i] = ln.Addr().(*net.TCPAddr).Port
-	}
-	return ports
-}
+func freePorts(t *testing.T, n int) []int { return testhelp.FreePorts(t, n) }
 
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+type syncBuffer = testhelp.SyncBuffer
