@@ -126,7 +126,7 @@ func readyStatus(p *proc) string {
 // 1000 blocks ahead (past the 900-block danger line, short of
 // MAX_WAIT_BLOCKS) with sealed batches unposted and an open tip. serve only
 // learns the safe head from the worker, so it sees the outage as a stale L1
-// view (SEQ_L1_READ_STALE_AFTER_BLOCKS=12 at 1 s/block for serve) and closes
+// view (SEQ_L1_READ_STALE_AFTER_BLOCKS=20 at 1 s/block for serve) and closes
 // intake: POST /tx answers 503. Once the provider is back, the observer
 // catches up, finds observed danger and one recovery runs; service goes on
 // and the fold of L1 equals the valid feed.
@@ -134,7 +134,7 @@ func TestLongL1OutageIsRecovered(t *testing.T) {
 	ctx := context.Background()
 	w := newChainWorld(t, 3)
 	worker, proxy := w.startWorkerBehindProxy()
-	serve := w.startServe(withEnv("SEQ_L1_READ_STALE_AFTER_BLOCKS=12"))
+	serve := w.startServe(withEnv("SEQ_L1_READ_STALE_AFTER_BLOCKS=20"))
 	serve.waitReady()
 	pool := w.pool(t)
 	w.submitRound(t, serve, 0)

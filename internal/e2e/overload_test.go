@@ -62,7 +62,8 @@ type overloadCounts struct {
 
 // TestOverloadShedsAndNeverRecovers offers about twice what a deliberately
 // narrow posting pipeline (one transaction in flight, 8 KiB batches, a
-// block a second) can carry, on a danger line of 100 blocks. Admission must
+// block a second) can carry, on a danger line of 100 blocks with the
+// admission lines at 20 and 70 blocks of queue delay. Admission must
 // raise the frame fee first, then answer 429 L1_BACKLOG with Retry-After,
 // and the stack must never close intake for danger nor run a recovery:
 // every acknowledged op lands on L1, in the order of the feed.
@@ -76,8 +77,12 @@ func TestOverloadShedsAndNeverRecovers(t *testing.T) {
 	narrow := []string{
 		"SEQ_BATCH_SUBMITTER_MAX_IN_FLIGHT=1",
 		"SEQ_MAX_BATCH_BYTES=8192",
-		"SEQ_PREEMPTIVE_MARGIN_BLOCKS=1100", // danger line 100 blocks: soft 40, hard 60
+		"SEQ_PREEMPTIVE_MARGIN_BLOCKS=1100", // danger line 100 blocks
 		"SEQ_L1_READ_STALE_AFTER_BLOCKS=50",
+		// The fee steps with frames the L1 clock opens (one per 5 blocks):
+		// lines 50 blocks apart leave the delay several frames between them.
+		"SEQ_ADMISSION_SOFT_BLOCKS=20",
+		"SEQ_ADMISSION_HARD_BLOCKS=70",
 	}
 	w.startWorker(narrow...)
 	serve := w.startServe(withEnv(narrow...))
