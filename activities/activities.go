@@ -262,7 +262,9 @@ func (a *Activities) PlanSubmissionRound(ctx context.Context, req workflows.Plan
 		poll = 250 * time.Millisecond
 	}
 	if len(req.InFlight) == 0 && req.IdlePoll > poll {
-		poll = req.IdlePoll // nothing in flight: only new sealed batches matter
+		// Nothing in flight: only new sealed batches matter. Capped so the
+		// activity heartbeats well within its heartbeat timeout.
+		poll = min(req.IdlePoll, maxIdlePoll)
 	}
 	deadline := time.Now().Add(req.Wait)
 	type key struct {
@@ -307,6 +309,20 @@ func (a *Activities) PlanSubmissionRound(ctx context.Context, req workflows.Plan
 		}
 	}
 }
+
+// reverted reports whether e's transaction is mined at or below block b
+// and failed. Any read error or a missing receipt (another version of the
+// slot's transaction was mined, or none yet) answers false: the caller then
+// waits rather than re-posting.
+func (a *Activities) reverted(ctx context.Context, e workflows.InFlight, b uint64) bool {
+	rcpt, _, err := a.Poster.Receipt(ctx, common.HexToHash(e.TxHash))
+	return err == nil && rcpt != nil && rcpt.Status == types.ReceiptStatusFailed && rcpt.BlockNumber != nil &&
+		rcpt.BlockNumber.Uint64() <= b
+}
+
+// maxIdlePoll bounds the plan's idle poll: it heartbeats once per poll,
+// and the workflow's heartbeat timeout is 10 s.
+const maxIdlePoll = 4 * time.Second
 
 // planAt derives the plan at block b (see PlanSubmissionRound).
 func (a *Activities) planAt(ctx context.Context, req workflows.PlanRequest, b uint64, view store.SubmitterView, maxFee *big.Int) (workflows.Plan, error) {
@@ -369,8 +385,23 @@ func (a *Activities) planAt(ctx context.Context, req workflows.PlanRequest, b ui
 		valid[info.Nonce] = info.Hash.Hex()
 	}
 	for _, e := range window {
-		if e.WalletNonce < n && e.BatchNonce >= first && valid[e.BatchNonce] == e.Hash {
-			a.Log.Warn("inconsistent L1 view: a batch transaction counts as mined but its input is not there yet; planning again",
+		minedNotLanded := e.WalletNonce < n && e.BatchNonce >= first && valid[e.BatchNonce] == e.Hash
+		// The reverse split (the input is there, the nonce does not count
+		// the transaction yet: a reorg of b between the reads, or a load
+		// balancer's backends at different heights) would make the plan
+		// shift every pending slot to the next batch and replace live
+		// transactions out of order.
+		landedNotMined := e.WalletNonce >= n && e.BatchNonce < first
+		if minedNotLanded && a.reverted(ctx, e, b) {
+			// Mined, but it reverted: no input will ever come. The entry
+			// counts as included below and its batch is due again at the
+			// next wallet nonce.
+			a.Log.Error("a batch transaction reverted on L1; the batch is posted again", "batch_nonce", e.BatchNonce,
+				"wallet_nonce", e.WalletNonce, "tx", e.TxHash)
+			continue
+		}
+		if minedNotLanded || landedNotMined {
+			a.Log.Warn("inconsistent L1 view: the account's nonce and our inputs at one block disagree; planning again",
 				"block", b, "account_nonce", n, "first_needed", first, "batch_nonce", e.BatchNonce, "wallet_nonce", e.WalletNonce)
 			a.Metrics.inconsistentView()
 			plan.Window = window

@@ -537,3 +537,33 @@ func TestNoBatchPostedTwiceOnAnInconsistentTip(t *testing.T) {
 	require.NoError(t, a.Mine(ctx, 1))
 	require.Equal(t, seq(0, total), landedBatchNonces(t, acts, a), "each batch once, in order")
 }
+
+// laggingNonceChain answers the account's nonce one block behind the one
+// asked for: the reverse split of TestNoBatchPostedTwiceOnAnInconsistentTip
+// (a reorg between the reads, or load-balanced backends at two heights).
+type laggingNonceChain struct{ Chain }
+
+func (c laggingNonceChain) NonceAt(ctx context.Context, account common.Address, block *big.Int) (uint64, error) {
+	return c.Chain.NonceAt(ctx, account, new(big.Int).Sub(block, big.NewInt(1)))
+}
+
+// TestNoSlotShiftWhenTheNonceLagsTheInputs: the inputs show our batches
+// landed while the nonce does not count their transactions yet. Planning on
+// that view would move every pending slot to the next batch (replacing live
+// transactions out of order); the plan must send nothing instead.
+func TestNoSlotShiftWhenTheNonceLagsTheInputs(t *testing.T) {
+	ctx := context.Background()
+	acts, _, pool, a := setup(t)
+	sealBatches(t, pool, 6)
+	require.NoError(t, a.SetAutomine(ctx, false))
+	p := plan(t, acts, nil, 3, 0)
+	window, _ := send(t, acts, p)
+	require.Len(t, window, 3)
+	require.NoError(t, a.Mine(ctx, 1)) // all three land in one block
+
+	acts.Chain = laggingNonceChain{Chain: acts.Chain}
+	p = plan(t, acts, window, 3, 0)
+	require.Empty(t, p.Sends, "a split view must not reassign slots")
+	require.Empty(t, p.Included)
+	require.Equal(t, float64(1), value(t, acts.Metrics.inconsistent))
+}
