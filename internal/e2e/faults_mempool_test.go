@@ -13,6 +13,7 @@ import (
 	"github.com/ethereum/go-ethereum"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
 	"github.com/cartesi/sequencer/internal/anviltest"
@@ -52,10 +53,14 @@ func (w *chainWorld) pendingBatchOps(ctx context.Context, h common.Hash) (nonce 
 	return b.Nonce, ops, true
 }
 
-// holdingMiner mines a block every interval while the submitter's mempool
-// holds no batch carrying user operations; when one shows up it stops for
-// good (mining is then the test's) and closes held.
-func (w *chainWorld) holdingMiner(interval time.Duration) (held <-chan struct{}) {
+// holdingMiner mines a block every interval while no sealed batch carrying
+// user operations waits to be posted; once one is sealed it mines no more
+// (mining is then the test's) and closes held when the batch's transaction
+// is pending in the mempool. Watching the database, not only the mempool,
+// closes a race: the submitter may broadcast between a look at the mempool
+// and the next mine, and that block would include the batch. A seal
+// precedes its broadcast by at least one plan poll.
+func (w *chainWorld) holdingMiner(pool *pgxpool.Pool, interval time.Duration) (held <-chan struct{}) {
 	ch := make(chan struct{})
 	ctx, cancel := context.WithCancel(context.Background())
 	w.t.Cleanup(cancel)
@@ -63,11 +68,21 @@ func (w *chainWorld) holdingMiner(interval time.Duration) (held <-chan struct{})
 	go func() {
 		tick := time.NewTicker(interval)
 		defer tick.Stop()
+		sealed := false
 		for {
 			select {
 			case <-ctx.Done():
 				return
 			case <-tick.C:
+			}
+			if !sealed {
+				err := pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM batches b
+					WHERE b.sealed_at IS NOT NULL AND b.invalidated_at IS NULL
+					  AND EXISTS (SELECT 1 FROM user_ops u WHERE u.batch_id = b.id)
+					  AND NOT EXISTS (SELECT 1 FROM accepted_batches a WHERE a.nonce = b.nonce))`).Scan(&sealed)
+				if err != nil {
+					continue
+				}
 			}
 			hashes, err := w.anvil.PendingTransactionHashes(ctx, &from)
 			if err != nil {
@@ -79,7 +94,9 @@ func (w *chainWorld) holdingMiner(interval time.Duration) (held <-chan struct{})
 					return
 				}
 			}
-			_ = w.anvil.Mine(ctx, 1)
+			if !sealed {
+				_ = w.anvil.Mine(ctx, 1)
+			}
 		}
 	}()
 	return ch
@@ -170,7 +187,7 @@ func TestZombieBatchNeverExecutes(t *testing.T) {
 	// blocks are mined only while no batch with user ops is pending.
 	w.stopMine()
 	require.NoError(t, w.anvil.SetAutomine(ctx, false))
-	held := w.holdingMiner(200 * time.Millisecond)
+	held := w.holdingMiner(pool, 200*time.Millisecond)
 	w.submitRound(t, serve, 1)
 	select {
 	case <-held:
