@@ -123,6 +123,9 @@ type Config struct {
 	WalletPortalAddress Address `envconfig:"WALLET_PORTAL_ADDRESS"`
 	WalletTokenAddress  Address `envconfig:"WALLET_TOKEN_ADDRESS"`
 	WalletFeeRecipient  Address `envconfig:"WALLET_FEE_RECIPIENT"`
+
+	FeeOracleSettings  // SEQ_FEE_ORACLE_* (internal/config/feeoracle.go)
+	OperationsSettings // logging and signer (internal/config/operations.go)
 }
 
 // Error is a configuration error naming the variable at fault.
@@ -212,6 +215,12 @@ func (c Config) Validate(role Role) error {
 		if _, port, ok := strings.Cut(addr, ":"); !ok || port == "" {
 			return bad(name, "must be host:port, got %q", addr)
 		}
+	}
+	if err := c.FeeOracleSettings.validate(role); err != nil {
+		return err
+	}
+	if err := c.OperationsSettings.validate(role); err != nil {
+		return err
 	}
 	switch role {
 	case RoleServe:
