@@ -64,7 +64,8 @@ func TestSealByAgeAfterACascadeThatRedrainedNothing(t *testing.T) {
 	require.Equal(t, int64(1), res.InvalidatedOps)
 	require.NoError(t, rec.Resume(ctx))
 
-	// The rebuilt lane seals the new, empty tip by age.
+	// The rebuilt lane seals the new, empty tips by age; the checkpointer
+	// stores the newest one's state (nothing happened since: offset 4).
 	e.startLane(100 * time.Millisecond)
 	e.waitIntake(true)
 	snaps := store.NewSnapshotReader(e.pool)
@@ -73,7 +74,7 @@ func TestSealByAgeAfterACascadeThatRedrainedNothing(t *testing.T) {
 		s, ok, err := snaps.LatestSnapshot(ctx)
 		require.NoError(t, err)
 		latest = s
-		return ok && s.BatchNonce == 1
+		return ok && s.BatchNonce >= 1
 	}, 10*time.Second, 20*time.Millisecond)
 	require.Equal(t, uint64(4), latest.L2TxIndex, "the last valid offset, not the revoked 5")
 	invalidated, _, err := store.NewFeedReader(e.pool).OffsetState(ctx, latest.L2TxIndex)

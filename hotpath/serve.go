@@ -22,7 +22,16 @@ func (l *Lane) serve(ctx context.Context) error {
 	}
 	tick := time.NewTicker(pollInterval)
 	defer tick.Stop()
+	// now is always ready: while a bounded drain is behind, the next frame
+	// opens as soon as the lane is free, interleaved with chunks (select
+	// picks among ready cases at random), not a poll interval later.
+	now := make(chan time.Time)
+	close(now)
 	for {
+		var catchUp <-chan time.Time
+		if l.st.behind {
+			catchUp = now
+		}
 		select {
 		case <-ctx.Done():
 			return l.drain(context.WithoutCancel(ctx))
@@ -35,6 +44,10 @@ func (l *Lane) serve(ctx context.Context) error {
 				return err
 			}
 		case <-tick.C:
+			if err := l.maintain(ctx); err != nil {
+				return err
+			}
+		case <-catchUp:
 			if err := l.maintain(ctx); err != nil {
 				return err
 			}
@@ -138,7 +151,7 @@ func (l *Lane) processChunk(ctx context.Context, chunk []*request) error {
 		if full {
 			l.addSeal(&w, withOps, l.st.nextOffset+uint64(len(rows))-1, tip.OpCount+len(rows))
 		}
-		res, err := l.st.store.Apply(ctx, w)
+		res, err := l.apply(ctx, w)
 		if err != nil {
 			for _, p := range included {
 				p.req.reply <- reply{err: fmt.Errorf("commit failed: %w", err)}
@@ -217,10 +230,7 @@ func (l *Lane) tipWith(ops []protocol.WireUserOp) protocol.Batch {
 // with its first frame at the same safe block.
 func (l *Lane) addSeal(w *store.Write, batch protocol.Batch, lastOffset uint64, opCount int) {
 	tip := l.st.tip
-	l.mu.RLock()
-	snapshot := l.app.Snapshot()
-	l.mu.RUnlock()
-	w.Seal = &store.Seal{BatchID: tip.BatchID, Payload: batch.Encode(), Snapshot: snapshot, L2TxIndex: lastOffset, OpCount: opCount}
+	w.Seal = &store.Seal{BatchID: tip.BatchID, Payload: batch.Encode(), StateOffset: lastOffset, OpCount: opCount}
 	w.Batch = &store.NewBatch{ParentID: tip.BatchID, Nonce: tip.Nonce + 1, Generation: l.st.generation}
 	w.Frame = &store.NewFrame{Position: 0, SafeBlock: tip.FrameSafeBlock, Fee: l.newFrameFee(false)}
 }
@@ -229,7 +239,7 @@ func (l *Lane) afterSeal(res store.WriteResult, w store.Write) {
 	old := l.st.tip
 	l.metrics.batchesSealed.Inc()
 	l.log.Info("sealed batch", "nonce", old.Nonce, "ops", old.OpCount, "bytes", len(w.Seal.Payload),
-		"hash", res.SealedHash, "l2_tx_index", w.Seal.L2TxIndex)
+		"hash", res.SealedHash, "state_offset", w.Seal.StateOffset)
 	l.st.tipBatch = protocol.Batch{Nonce: w.Batch.Nonce, Frames: []protocol.Frame{{SafeBlock: w.Frame.SafeBlock, FeePrice: w.Frame.Fee}}}
 	l.st.tipSize = emptyBatchBytes
 	l.setTip(store.Tip{BatchID: res.NewBatchID, Nonce: w.Batch.Nonce, CreatedAt: l.now(),
@@ -280,7 +290,9 @@ func (l *Lane) maintain(ctx context.Context) error {
 		return err
 	}
 	tip := l.st.tip
-	if head.Known && head.Block >= tip.FrameSafeBlock+protocol.FrameClockInterval {
+	// A new frame opens every FrameClockInterval blocks of safe head, and at
+	// once while a bounded drain left inputs behind.
+	if head.Known && (head.Block >= tip.FrameSafeBlock+protocol.FrameClockInterval || (l.st.behind && head.Block > tip.FrameSafeBlock)) {
 		// A frame adds bytes to the payload: if the tip could no longer take
 		// a worst-case op after it, seal the tip first (rare: only a tip
 		// filled close to MaxBatchBytes that sees two rotations before its
@@ -302,8 +314,10 @@ func (l *Lane) maintain(ctx context.Context) error {
 	return nil
 }
 
-// rotateFrame opens a frame at the new safe head with a fresh fee and drains
-// the direct inputs up to it, in one transaction.
+// rotateFrame opens a frame with a fresh fee at the new safe head — or
+// short of it, when more direct inputs wait than one frame drains (the next
+// frames catch up) — and drains the direct inputs up to it, in one
+// transaction.
 func (l *Lane) rotateFrame(ctx context.Context, safeBlock uint64) error {
 	tip := &l.st.tip
 	fee := l.newFrameFee(true)
@@ -311,10 +325,15 @@ func (l *Lane) rotateFrame(ctx context.Context, safeBlock uint64) error {
 	if err != nil {
 		return err
 	}
-	if _, err := l.st.store.Apply(ctx, store.Write{Frame: frame}); err != nil {
+	if _, err := l.apply(ctx, store.Write{Frame: frame}); err != nil {
 		return err
 	}
 	l.commitDrained(entries)
+	l.st.behind = frame.SafeBlock < safeBlock
+	if l.st.behind {
+		l.state.boundedDrains.Inc()
+	}
+	safeBlock = frame.SafeBlock
 	l.st.tipBatch.Frames = append(l.st.tipBatch.Frames, protocol.Frame{SafeBlock: safeBlock, FeePrice: fee})
 	l.st.tipSize += frameOverheadBytes
 	tip.FramePosition, tip.FrameSafeBlock, tip.FrameFee = frame.Position, safeBlock, fee
@@ -336,7 +355,7 @@ func (l *Lane) sealTip(ctx context.Context, reason string) error {
 	// nextOffset−1, which after a cascade that re-drained nothing names an
 	// invalidated entry (a client resuming the feed there would get 409).
 	l.addSeal(&w, l.st.tipBatch, l.st.lastValid, l.st.tip.OpCount)
-	res, err := l.st.store.Apply(ctx, w)
+	res, err := l.apply(ctx, w)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"strconv"
 	"time"
@@ -138,6 +139,12 @@ func (c Control) Recovering() bool { return c.Mode == "recovering" }
 
 type queryer interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// rowsQueryer is what reads more than one row need: a transaction, a
+// connection or a pool.
+type rowsQueryer interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 }
 
 func readControl(ctx context.Context, q queryer) (Control, error) {
@@ -385,50 +392,8 @@ func (s *LaneStore) LoadRestart(ctx context.Context) (Restart, error) {
 	}
 	r.NextOffset, r.LastValidOffset, r.NextDrainIndex = uint64(nextOffset), uint64(lastValid), uint64(nextDrain)
 
-	rows, err := tx.Query(ctx, `SELECT s."offset", s.kind, b.nonce, s.frame_position, f.fee, f.safe_block,
-			u.sender, u.nonce, u.max_fee, u.data, u.signature,
-			i.input_index, i.sender, i.payload, i.block_number
-		FROM sequenced_l2_txs s
-		JOIN batches b ON b.id = s.batch_id
-		JOIN frames f ON f.batch_id = s.batch_id AND f.position = s.frame_position
-		LEFT JOIN user_ops u ON u."offset" = s."offset"
-		LEFT JOIN safe_inputs i ON i.input_index = s.safe_input_index
-		WHERE b.invalidated_at IS NULL AND s."offset" > $1
-		ORDER BY s."offset"`, snapOffset)
-	if err != nil {
-		return r, fmt.Errorf("read replay rows: %w", err)
-	}
-	for rows.Next() {
-		var (
-			row                                     ReplayRow
-			offset, batchNonce, safeBlock           int64
-			fee                                     int32
-			uSender, uData, uSig, iSender, iPayload []byte
-			uNonce, iIndex, iBlock                  *int64
-			uMaxFee                                 *int32
-		)
-		if err := rows.Scan(&offset, &row.Kind, &batchNonce, &row.FramePosition, &fee, &safeBlock,
-			&uSender, &uNonce, &uMaxFee, &uData, &uSig, &iIndex, &iSender, &iPayload, &iBlock); err != nil {
-			return r, fmt.Errorf("scan replay row: %w", err)
-		}
-		row.Offset, row.BatchNonce, row.Fee, row.SafeBlock = uint64(offset), uint64(batchNonce), uint16(fee), uint64(safeBlock)
-		switch row.Kind {
-		case "user_op":
-			if uNonce == nil {
-				return r, fmt.Errorf("replay row %d: user op missing", offset)
-			}
-			row.Sender, row.Nonce, row.MaxFee = common.BytesToAddress(uSender), uint32(*uNonce), uint16(*uMaxFee)
-			row.Data, row.Signature = uData, uSig
-		case "direct_input":
-			if iIndex == nil {
-				return r, fmt.Errorf("replay row %d: safe input missing", offset)
-			}
-			row.Input = SafeInput{Index: uint64(*iIndex), Sender: common.BytesToAddress(iSender), Payload: iPayload, BlockNumber: uint64(*iBlock)}
-		}
-		r.Replay = append(r.Replay, row)
-	}
-	if err := rows.Err(); err != nil {
-		return r, fmt.Errorf("read replay rows: %w", err)
+	if r.Replay, err = readReplayRows(ctx, tx, uint64(snapOffset), math.MaxInt64, 0); err != nil {
+		return r, err
 	}
 
 	var tip Tip
@@ -453,15 +418,103 @@ func (s *LaneStore) LoadRestart(ctx context.Context) (Restart, error) {
 	return r, nil
 }
 
-// SafeInputsToDrain returns, in index order, the safe inputs from index
-// `from` on whose block is ≤ upToBlock and whose sender is not the batch
-// submitter: the direct inputs a frame at upToBlock drains.
-func (s *LaneStore) SafeInputsToDrain(ctx context.Context, from, upToBlock uint64, submitter common.Address) ([]SafeInput, error) {
+// readReplayRows returns the valid replay rows with after < offset ≤ upTo,
+// in offset order, at most limit of them (0: no limit).
+func readReplayRows(ctx context.Context, q rowsQueryer, after, upTo uint64, limit int) ([]ReplayRow, error) {
+	lim := "ALL"
+	if limit > 0 {
+		lim = strconv.Itoa(limit)
+	}
+	rows, err := q.Query(ctx, `SELECT s."offset", s.kind, b.nonce, s.frame_position, f.fee, f.safe_block,
+			u.sender, u.nonce, u.max_fee, u.data, u.signature,
+			i.input_index, i.sender, i.payload, i.block_number
+		FROM sequenced_l2_txs s
+		JOIN batches b ON b.id = s.batch_id
+		JOIN frames f ON f.batch_id = s.batch_id AND f.position = s.frame_position
+		LEFT JOIN user_ops u ON u."offset" = s."offset"
+		LEFT JOIN safe_inputs i ON i.input_index = s.safe_input_index
+		WHERE b.invalidated_at IS NULL AND s."offset" > $1 AND s."offset" <= $2
+		ORDER BY s."offset" LIMIT `+lim, int64(after), int64(min(upTo, math.MaxInt64)))
+	if err != nil {
+		return nil, fmt.Errorf("read replay rows: %w", err)
+	}
+	defer rows.Close()
+	var out []ReplayRow
+	for rows.Next() {
+		var (
+			row                                     ReplayRow
+			offset, batchNonce, safeBlock           int64
+			fee                                     int32
+			uSender, uData, uSig, iSender, iPayload []byte
+			uNonce, iIndex, iBlock                  *int64
+			uMaxFee                                 *int32
+		)
+		if err := rows.Scan(&offset, &row.Kind, &batchNonce, &row.FramePosition, &fee, &safeBlock,
+			&uSender, &uNonce, &uMaxFee, &uData, &uSig, &iIndex, &iSender, &iPayload, &iBlock); err != nil {
+			return nil, fmt.Errorf("scan replay row: %w", err)
+		}
+		row.Offset, row.BatchNonce, row.Fee, row.SafeBlock = uint64(offset), uint64(batchNonce), uint16(fee), uint64(safeBlock)
+		switch row.Kind {
+		case "user_op":
+			if uNonce == nil {
+				return nil, fmt.Errorf("replay row %d: user op missing", offset)
+			}
+			row.Sender, row.Nonce, row.MaxFee = common.BytesToAddress(uSender), uint32(*uNonce), uint16(*uMaxFee)
+			row.Data, row.Signature = uData, uSig
+		case "direct_input":
+			if iIndex == nil {
+				return nil, fmt.Errorf("replay row %d: safe input missing", offset)
+			}
+			row.Input = SafeInput{Index: uint64(*iIndex), Sender: common.BytesToAddress(iSender), Payload: iPayload, BlockNumber: uint64(*iBlock)}
+		}
+		out = append(out, row)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read replay rows: %w", err)
+	}
+	return out, nil
+}
+
+// SafeInputsToDrain returns, in index order, the direct inputs (safe inputs
+// whose sender is not the batch submitter) from index `from` on that a frame
+// opened at a safe block of at most upToBlock drains, and the frame's safe
+// block. The scheduler drains by block (a frame takes every input of a block
+// up to its safe block), so the cut falls between blocks: when more than
+// limit inputs wait, the safe block stops short of upToBlock at the last
+// block whose inputs still fit — or, when the first waiting block alone
+// holds more than limit, at that block, whole. Bounded drains keep each lane
+// commit small whatever the wave (capacity.md §3); the lane catches up over
+// several frames, with intake open between them. limit ≤ 0 means no bound.
+func (s *LaneStore) SafeInputsToDrain(ctx context.Context, from, upToBlock uint64, submitter common.Address, limit int) ([]SafeInput, uint64, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	rows, err := s.conn.Query(ctx, `SELECT input_index, sender, payload, block_number FROM safe_inputs
-		WHERE input_index >= $1 AND block_number <= $2 AND sender <> $3 ORDER BY input_index`,
+	lim := "ALL"
+	if limit > 0 {
+		lim = strconv.Itoa(limit + 1)
+	}
+	out, err := s.safeInputs(ctx, `SELECT input_index, sender, payload, block_number FROM safe_inputs
+		WHERE input_index >= $1 AND block_number <= $2 AND sender <> $3 ORDER BY input_index LIMIT `+lim,
 		int64(from), int64(upToBlock), submitter.Bytes())
+	if err != nil || limit <= 0 || len(out) <= limit {
+		return out, upToBlock, err
+	}
+	cut := out[limit].BlockNumber // the first block that does not fit whole
+	if out[0].BlockNumber < cut {
+		n := limit
+		for n > 0 && out[n-1].BlockNumber == cut {
+			n--
+		}
+		return out[:n], cut - 1, nil
+	}
+	// The first waiting block alone exceeds the bound: it goes whole.
+	out, err = s.safeInputs(ctx, `SELECT input_index, sender, payload, block_number FROM safe_inputs
+		WHERE input_index >= $1 AND block_number = $2 AND sender <> $3 ORDER BY input_index`,
+		int64(from), int64(cut), submitter.Bytes())
+	return out, cut, err
+}
+
+func (s *LaneStore) safeInputs(ctx context.Context, sql string, args ...any) ([]SafeInput, error) {
+	rows, err := s.conn.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read safe inputs to drain: %w", err)
 	}
@@ -515,13 +568,17 @@ type NewFrame struct {
 }
 
 // Seal closes a batch with the payload the lane built from its rows (frames
-// in creation order, ops in arrival order) and stores the snapshot of the
-// state after its last entry.
+// in creation order, ops in arrival order) and records its state boundary.
+// The state itself is not written here: its cost grows with the
+// application's state, and the lane's commits must not (capacity.md §3). The
+// checkpointer materializes snapshots at boundaries off the lane
+// (store/checkpoint.go, hotpath/checkpoint.go).
 type Seal struct {
-	BatchID   int64
-	Payload   []byte
-	Snapshot  []byte
-	L2TxIndex uint64 // the last replay offset the snapshot includes
+	BatchID int64
+	Payload []byte
+	// StateOffset is the last replay offset the state at the batch's end
+	// includes: the l2_tx_index of its snapshot, whenever one is taken.
+	StateOffset uint64
 	// OpCount is the number of user ops in the batch, stored with the seal
 	// for admission control (migrations/0003_admission.sql).
 	OpCount int
@@ -565,17 +622,15 @@ func (s *LaneStore) Apply(ctx context.Context, w Write) (WriteResult, error) {
 	}
 	if w.Seal != nil {
 		res.SealedHash = crypto.Keccak256Hash(w.Seal.Payload)
-		b.Queue(`UPDATE batches SET sealed_at = now(), payload = $2, payload_hash = $3, op_count = $4
+		b.Queue(`UPDATE batches SET sealed_at = now(), payload = $2, payload_hash = $3, op_count = $4, state_offset = $5
 			WHERE id = $1 AND sealed_at IS NULL AND invalidated_at IS NULL`, w.Seal.BatchID, w.Seal.Payload, res.SealedHash.Bytes(),
-			w.Seal.OpCount).
+			w.Seal.OpCount, int64(w.Seal.StateOffset)).
 			Exec(func(tag pgconn.CommandTag) error {
 				if tag.RowsAffected() != 1 {
 					return fmt.Errorf("seal batch %d: not the open valid batch", w.Seal.BatchID)
 				}
 				return nil
 			})
-		b.Queue(`INSERT INTO snapshots (batch_id, state, l2_tx_index) VALUES ($1, $2, $3)`,
-			w.Seal.BatchID, w.Seal.Snapshot, int64(w.Seal.L2TxIndex))
 	}
 	f := w.Frame
 	switch {
