@@ -33,7 +33,7 @@ func newStateMetrics(reg prometheus.Registerer) *stateMetrics {
 		checkpoints: prometheus.NewCounter(prometheus.CounterOpts{Name: "sequencer_checkpoints_total",
 			Help: "Full snapshots the checkpointer materialized at batch boundaries."}),
 		checkpointDur: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "sequencer_checkpoint_seconds",
-			Help: "Time to materialize and store one checkpoint (replay, encode, write), off the lane.",
+			Help:    "Time to materialize and store one checkpoint (replay, encode, write), off the lane.",
 			Buckets: prometheus.ExponentialBuckets(0.001, 2, 16)}),
 		checkpointLen: prometheus.NewGauge(prometheus.GaugeOpts{Name: "sequencer_checkpoint_bytes",
 			Help: "Size of the newest checkpoint."}),
