@@ -73,10 +73,23 @@ type Application interface {
 	// Progress returns the executed-input count and the clock.
 	Progress() Progress
 	// Snapshot returns the canonical encoding of the whole state: the same
-	// state always yields the same bytes.
+	// state always yields the same bytes. It may cost what the state costs:
+	// the lane never calls it. Snapshots are taken off the lane's critical
+	// path (capacity.md §3) on a replica that the checkpointer feeds the
+	// same committed inputs (hotpath/checkpoint.go), so an application
+	// needs no copy-on-write view or change set of its own.
 	Snapshot() []byte
 	// Restore replaces the state with a decoded snapshot; on error the state
 	// is unchanged.
+	//
+	// Restart, /finalized_state and /latest_snapshot obtain the state at any
+	// batch boundary as the nearest stored snapshot plus the replay of the
+	// inputs after it. So the application must make that exact: for any
+	// state S and inputs I, Restore(S.Snapshot()) followed by I yields the
+	// same Snapshot bytes as S followed by I (Apply is a pure function of
+	// the state and the input, and the snapshot holds all of the state).
+	// The Apply methods must cost what the input touches, not what the
+	// state holds: the lane calls them once per op.
 	Restore(snapshot []byte) error
 	// MaxPayloadSize is the largest user op data the application accepts;
 	// ingress refuses longer data.

@@ -64,6 +64,10 @@ type laneEnv struct {
 	// a fault proxy); sessionTimeout its hotpath.Config.SessionTimeout.
 	laneURL        string
 	sessionTimeout time.Duration
+	// maxDrain and checkpoint are every (re)started lane's
+	// hotpath.Config.MaxDrainPerFrame and Checkpoint.
+	maxDrain   int
+	checkpoint hotpath.CheckpointConfig
 }
 
 type envOptions struct {
@@ -75,6 +79,8 @@ type envOptions struct {
 	// so the danger detector, stays on url).
 	laneURL        func(url string) string
 	sessionTimeout time.Duration
+	maxDrain       int
+	checkpoint     hotpath.CheckpointConfig
 }
 
 func newEnv(t *testing.T, opts envOptions) *laneEnv {
@@ -92,7 +98,8 @@ func newEnv(t *testing.T, opts envOptions) *laneEnv {
 	}
 	l1, err := l1rows.New(ctx, pool)
 	require.NoError(t, err)
-	e := &laneEnv{t: t, url: url, pool: pool, l1: l1, admission: opts.admission, laneURL: url, sessionTimeout: opts.sessionTimeout}
+	e := &laneEnv{t: t, url: url, pool: pool, l1: l1, admission: opts.admission, laneURL: url, sessionTimeout: opts.sessionTimeout,
+		maxDrain: opts.maxDrain, checkpoint: opts.checkpoint}
 	if opts.laneURL != nil {
 		e.laneURL = opts.laneURL(url)
 	}
@@ -111,10 +118,12 @@ func (e *laneEnv) startLane(maxBatchOpen time.Duration) {
 	e.reg = prometheus.NewRegistry()
 	e.lane = hotpath.New(hotpath.Config{
 		DatabaseURL: e.laneURL, ChainID: chainID, App: appAddr, MaxBatchOpen: maxBatchOpen,
-		Danger:         hotpath.DangerConfig{MarginBlocks: 300, ReadStaleBlocks: 600, SecondsPerBlock: 12},
-		DangerInterval: 50 * time.Millisecond,
-		Admission:      e.admission,
-		SessionTimeout: e.sessionTimeout,
+		Danger:           hotpath.DangerConfig{MarginBlocks: 300, ReadStaleBlocks: 600, SecondsPerBlock: 12},
+		DangerInterval:   50 * time.Millisecond,
+		Admission:        e.admission,
+		SessionTimeout:   e.sessionTimeout,
+		MaxDrainPerFrame: e.maxDrain,
+		Checkpoint:       e.checkpoint,
 	}, hotpath.Deps{NewApp: newWallet, Pool: e.pool, Hub: e.hub, Registerer: e.reg})
 	ctx, cancel := context.WithCancel(context.Background())
 	e.stop = cancel
@@ -295,8 +304,38 @@ func TestLaneOrderMatchesScheduler(t *testing.T) {
 	}, 10*time.Second, 20*time.Millisecond)
 	e.stopLane()
 
-	// The L1 stream: safe inputs at their blocks, each sealed batch included
-	// one block after its last frame's safe block.
+	inputs, sealed := l1Stream(t, e)
+	require.Greater(t, sealed, 5, "the test must cross several batch closes")
+	w := wallet.New(walletConfig)
+	results, executed := scheduler.New(w, domain, submitter).Fold(inputs)
+	for _, r := range results {
+		if r.Input.Sender == submitter {
+			require.Equal(t, scheduler.Accepted, r.Outcome, "%v", r.Err)
+			require.Empty(t, r.Skipped)
+		}
+	}
+
+	entries, err := fr.Entries(ctx, 0, 100000)
+	require.NoError(t, err)
+	require.Equal(t, describeFeed(entries), describeExecuted(executed))
+	var frames int
+	require.NoError(t, e.pool.QueryRow(ctx, `SELECT count(*) FROM frames`).Scan(&frames))
+	require.Greater(t, frames, sealed+5, "the test must cross several frame rotations")
+
+	// Final state: the scheduler's wallet equals the lane's, as rebuilt by a
+	// fresh lane from snapshot + replay.
+	e.startLane(time.Hour)
+	e.waitIntake(true)
+	require.Equal(t, w.Snapshot(), e.lane.StateSnapshot())
+}
+
+// l1Stream is the L1 input stream that lands every valid sealed batch in
+// time: the safe inputs at their blocks, each sealed batch included one
+// block after its last frame's safe block (after that block's inputs). It
+// returns the stream and the number of batches in it.
+func l1Stream(t *testing.T, e *laneEnv) ([]scheduler.Input, int) {
+	t.Helper()
+	ctx := context.Background()
 	type l1input struct {
 		in    scheduler.Input
 		order int
@@ -323,7 +362,6 @@ func TestLaneOrderMatchesScheduler(t *testing.T) {
 		sealed++
 	}
 	require.NoError(t, rows.Err())
-	require.Greater(t, sealed, 5, "the test must cross several batch closes")
 	sort.SliceStable(stream, func(i, j int) bool {
 		if stream[i].in.InclusionBlock != stream[j].in.InclusionBlock {
 			return stream[i].in.InclusionBlock < stream[j].in.InclusionBlock
@@ -335,27 +373,7 @@ func TestLaneOrderMatchesScheduler(t *testing.T) {
 		inputs[i] = s.in
 		inputs[i].Index = uint64(i)
 	}
-	w := wallet.New(walletConfig)
-	results, executed := scheduler.New(w, domain, submitter).Fold(inputs)
-	for _, r := range results {
-		if r.Input.Sender == submitter {
-			require.Equal(t, scheduler.Accepted, r.Outcome, "%v", r.Err)
-			require.Empty(t, r.Skipped)
-		}
-	}
-
-	entries, err := fr.Entries(ctx, 0, 100000)
-	require.NoError(t, err)
-	require.Equal(t, describeFeed(entries), describeExecuted(executed))
-	var frames int
-	require.NoError(t, e.pool.QueryRow(ctx, `SELECT count(*) FROM frames`).Scan(&frames))
-	require.Greater(t, frames, sealed+5, "the test must cross several frame rotations")
-
-	// Final state: the scheduler's wallet equals the lane's, as rebuilt by a
-	// fresh lane from snapshot + replay.
-	e.startLane(time.Hour)
-	e.waitIntake(true)
-	require.Equal(t, w.Snapshot(), e.lane.StateSnapshot())
+	return inputs, sealed
 }
 
 func describeFeed(entries []feed.Entry) []string {
