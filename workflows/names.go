@@ -27,6 +27,7 @@ type Names struct {
 	Submitter string // <task queue>/batch-submitter
 	Snapshot  string // <task queue>/snapshot-maintenance
 	Recovery  string // <task queue>/recovery
+	FeeOracle string // <task queue>/fee-oracle
 }
 
 // NamesFor derives a deployment's names from its identity. It is the one
@@ -44,6 +45,7 @@ func namesOf(taskQueue string) Names {
 		Submitter: taskQueue + "/batch-submitter",
 		Snapshot:  taskQueue + "/snapshot-maintenance",
 		Recovery:  taskQueue + "/recovery",
+		FeeOracle: taskQueue + "/fee-oracle",
 	}
 }
 

@@ -765,6 +765,14 @@ func (s *Stack) ServiceEnv() []string {
 		"SEQ_SECONDS_PER_BLOCK=1",
 		"SEQ_BATCH_SUBMITTER_IDLE_POLL_INTERVAL_MS=1000",
 		"SEQ_MAX_BATCH_OPEN_SECONDS=10",
+		// The fee follows anvil's gas price at 1000 dev tokens per ETH
+		// (docs/fee-oracle.md says how to try the uniswap-v3 mode with
+		// DEV_ENV). The step is unbounded here: the fee jumps
+		// once at start instead of climbing for minutes under clients
+		// signing with suggested_max_fee; there is no price to manipulate.
+		"SEQ_FEE_ORACLE_MODE=fixed-price",
+		"SEQ_FEE_ORACLE_TOKEN_PER_ETH=1000000000000000000000",
+		"SEQ_FEE_ORACLE_MAX_STEP=17101",
 	}
 }
 

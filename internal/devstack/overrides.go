@@ -44,12 +44,18 @@ func ParseOverrides(s string) ([]string, error) {
 // knownVariables are the SEQ_* names config.Config reads.
 func knownVariables() map[string]bool {
 	known := map[string]bool{}
-	ct := reflect.TypeOf(config.Config{})
-	for i := range ct.NumField() {
-		if tag := ct.Field(i).Tag.Get("envconfig"); tag != "" {
-			known[config.Prefix+"_"+tag] = true
+	var walk func(reflect.Type)
+	walk = func(ct reflect.Type) {
+		for i := range ct.NumField() {
+			f := ct.Field(i)
+			if f.Anonymous && f.Type.Kind() == reflect.Struct { // embedded settings (FeeOracleSettings, ...)
+				walk(f.Type)
+			} else if tag := f.Tag.Get("envconfig"); tag != "" {
+				known[config.Prefix+"_"+tag] = true
+			}
 		}
 	}
+	walk(reflect.TypeOf(config.Config{}))
 	return known
 }
 

@@ -28,6 +28,8 @@ func TestParseOverrides(t *testing.T) {
 		{name: "lower case", in: "seq_preemptive_margin_blocks=1000",
 			wantErr: `the name must be SEQ_`},
 		{name: "empty name", in: "=1", wantErr: `the name must be SEQ_`},
+		{name: "embedded settings (fee oracle)", in: "SEQ_FEE_ORACLE_MODE=uniswap-v3 SEQ_FEE_ORACLE_TWAP_SECONDS=60",
+			want: []string{"SEQ_FEE_ORACLE_MODE=uniswap-v3", "SEQ_FEE_ORACLE_TWAP_SECONDS=60"}},
 		{name: "unknown setting", in: "SEQ_PREEMPTIVE_MARGIN=1000",
 			wantErr: "DEV_ENV: SEQ_PREEMPTIVE_MARGIN is not a sequencer setting"},
 	}
