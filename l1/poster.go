@@ -14,7 +14,6 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/ethereum/go-ethereum/core/types"
-	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/ethclient"
 	"github.com/ethereum/go-ethereum/rpc"
 
@@ -37,7 +36,10 @@ type PosterConfig struct {
 	ChainID  uint64            // configured chain id (SEQ_CHAIN_ID)
 	InputBox common.Address    // resolved InputBox address (see Reader.ResolveInputBox)
 	App      common.Address    // application address (SEQ_APP_ADDRESS)
-	Key      *ecdsa.PrivateKey // batch submitter key; never logged
+	Key      *ecdsa.PrivateKey // batch submitter key; never logged (or Signer)
+	// Signer signs the transactions (signer.go); nil means a KeySigner of
+	// Key. Exactly one of Key and Signer.
+	Signer Signer
 	// GasMarginPercent is added to estimated gas; 0 means
 	// DefaultGasMarginPercent.
 	GasMarginPercent uint64
@@ -67,7 +69,7 @@ type Poster struct {
 	chainID  uint64
 	inputBox common.Address
 	app      common.Address
-	key      *ecdsa.PrivateKey
+	key      Signer
 	from     common.Address
 	margin   uint64
 	addInput abi.Method
@@ -79,8 +81,8 @@ func NewPoster(rc *rpc.Client, cfg PosterConfig) (*Poster, error) {
 	switch {
 	case cfg.ChainID == 0:
 		return nil, errors.New("l1: poster: chain id not configured")
-	case cfg.Key == nil:
-		return nil, errors.New("l1: poster: no submitter key")
+	case (cfg.Key == nil) == (cfg.Signer == nil):
+		return nil, errors.New("l1: poster: set exactly one of the submitter key and a signer")
 	case cfg.InputBox == (common.Address{}):
 		return nil, fmt.Errorf("l1: poster: %w", ErrNoInputBox)
 	case cfg.App == (common.Address{}):
@@ -94,14 +96,18 @@ func NewPoster(rc *rpc.Client, cfg PosterConfig) (*Poster, error) {
 	if margin == 0 {
 		margin = DefaultGasMarginPercent
 	}
+	key := cfg.Signer
+	if key == nil {
+		key = NewKeySigner(cfg.Key)
+	}
 	return &Poster{
 		rpc:      rc,
 		eth:      ethclient.NewClient(rc),
 		chainID:  cfg.ChainID,
 		inputBox: cfg.InputBox,
 		app:      cfg.App,
-		key:      cfg.Key,
-		from:     crypto.PubkeyToAddress(cfg.Key.PublicKey),
+		key:      key,
+		from:     key.Address(),
 		margin:   margin,
 		addInput: box.Methods["addInput"],
 		signer:   types.LatestSignerForChainID(new(big.Int).SetUint64(cfg.ChainID)),
@@ -135,14 +141,25 @@ func (p *Poster) Nonces(ctx context.Context) (latest, pending, safe uint64, err 
 // any), the fee cap 2·(next block's base fee) + tip. Read-only; a retry
 // estimates again (and may answer differently).
 func (p *Poster) SuggestFees(ctx context.Context) (Fees, error) {
-	fh, err := p.eth.FeeHistory(ctx, feeHistoryBlocks, nil, []float64{feeHistoryPercentile})
+	base, tip, err := estimateGasPrice(ctx, p.eth)
 	if err != nil {
-		return Fees{}, transient("eth_feeHistory", err)
+		return Fees{}, err
+	}
+	feeCap := new(big.Int).Add(new(big.Int).Mul(base, big.NewInt(2)), tip)
+	return Fees{TipCap: tip, FeeCap: feeCap}, nil
+}
+
+// estimateGasPrice is SuggestFees's estimate, shared with the fee oracle
+// (feeoracle.go): the next block's base fee and the tip.
+func estimateGasPrice(ctx context.Context, eth *ethclient.Client) (base, tip *big.Int, err error) {
+	fh, err := eth.FeeHistory(ctx, feeHistoryBlocks, nil, []float64{feeHistoryPercentile})
+	if err != nil {
+		return nil, nil, transient("eth_feeHistory", err)
 	}
 	if len(fh.BaseFee) == 0 || fh.BaseFee[len(fh.BaseFee)-1] == nil {
-		return Fees{}, transient("eth_feeHistory", errors.New("no base fee (pre-London chain?)"))
+		return nil, nil, transient("eth_feeHistory", errors.New("no base fee (pre-London chain?)"))
 	}
-	base := fh.BaseFee[len(fh.BaseFee)-1]
+	base = fh.BaseFee[len(fh.BaseFee)-1]
 	var tips []*big.Int
 	for i, r := range fh.Reward {
 		if len(r) == 0 || r[0] == nil || (i < len(fh.GasUsedRatio) && fh.GasUsedRatio[i] == 0) {
@@ -150,18 +167,16 @@ func (p *Poster) SuggestFees(ctx context.Context) (Fees, error) {
 		}
 		tips = append(tips, r[0])
 	}
-	var tip *big.Int
 	if len(tips) > 0 {
 		slices.SortFunc(tips, func(a, b *big.Int) int { return a.Cmp(b) })
 		tip = new(big.Int).Set(tips[len(tips)/2])
 	} else {
-		tip, err = p.eth.SuggestGasTipCap(ctx)
+		tip, err = eth.SuggestGasTipCap(ctx)
 		if err != nil {
-			return Fees{}, transient("eth_maxPriorityFeePerGas", err)
+			return nil, nil, transient("eth_maxPriorityFeePerGas", err)
 		}
 	}
-	feeCap := new(big.Int).Add(new(big.Int).Mul(base, big.NewInt(2)), tip)
-	return Fees{TipCap: tip, FeeCap: feeCap}, nil
+	return base, tip, nil
 }
 
 // AddInputData is the calldata of InputBox.addInput(app, payload).
@@ -208,15 +223,16 @@ func (p *Poster) EstimateAddInputGasUpTo(ctx context.Context, size int) (uint64,
 	return p.EstimateAddInputGas(ctx, bytes.Repeat([]byte{0xff}, size))
 }
 
-// SignAddInput signs, without any I/O, the EIP-1559 transaction calling
-// InputBox.addInput(app, payload) at nonce with the given fees and gas limit.
+// SignAddInput signs the EIP-1559 transaction calling
+// InputBox.addInput(app, payload) at nonce with the given fees and gas limit;
+// no I/O but the signer's (none for a key, one request for a remote signer).
 // Deterministic: the same arguments give the same transaction and hash.
-func (p *Poster) SignAddInput(payload []byte, nonce uint64, fees Fees, gas uint64) (*types.Transaction, error) {
+func (p *Poster) SignAddInput(ctx context.Context, payload []byte, nonce uint64, fees Fees, gas uint64) (*types.Transaction, error) {
 	data, err := p.AddInputData(payload)
 	if err != nil {
 		return nil, err
 	}
-	return p.sign(&p.inputBox, data, nonce, fees, gas)
+	return p.sign(ctx, &p.inputBox, data, nonce, fees, gas)
 }
 
 // BuildAddInput checks the chain id, estimates the gas and signs the
@@ -232,7 +248,7 @@ func (p *Poster) BuildAddInput(ctx context.Context, payload []byte, nonce uint64
 	if err != nil {
 		return nil, err
 	}
-	return p.SignAddInput(payload, nonce, fees, gas)
+	return p.SignAddInput(ctx, payload, nonce, fees, gas)
 }
 
 // BuildSelfTransfer checks the chain id and signs a 0-ETH transfer from the
@@ -244,14 +260,14 @@ func (p *Poster) BuildSelfTransfer(ctx context.Context, nonce uint64, fees Fees)
 		return nil, err
 	}
 	to := p.from
-	return p.sign(&to, nil, nonce, fees, SelfTransferGas)
+	return p.sign(ctx, &to, nil, nonce, fees, SelfTransferGas)
 }
 
-func (p *Poster) sign(to *common.Address, data []byte, nonce uint64, fees Fees, gas uint64) (*types.Transaction, error) {
+func (p *Poster) sign(ctx context.Context, to *common.Address, data []byte, nonce uint64, fees Fees, gas uint64) (*types.Transaction, error) {
 	if fees.TipCap == nil || fees.FeeCap == nil || fees.TipCap.Sign() < 0 || fees.FeeCap.Cmp(fees.TipCap) < 0 {
 		return nil, fmt.Errorf("l1: invalid fees (%s)", fees)
 	}
-	tx, err := types.SignNewTx(p.key, p.signer, &types.DynamicFeeTx{
+	unsigned := types.NewTx(&types.DynamicFeeTx{
 		ChainID:   new(big.Int).SetUint64(p.chainID),
 		Nonce:     nonce,
 		GasTipCap: new(big.Int).Set(fees.TipCap),
@@ -261,7 +277,11 @@ func (p *Poster) sign(to *common.Address, data []byte, nonce uint64, fees Fees, 
 		Value:     new(big.Int),
 		Data:      data,
 	})
+	tx, err := p.key.SignTx(ctx, unsigned, new(big.Int).SetUint64(p.chainID))
 	if err != nil {
+		return nil, fmt.Errorf("l1: sign transaction: %w", err)
+	}
+	if err := checkSigned(p.signer, unsigned, tx, p.from); err != nil {
 		return nil, fmt.Errorf("l1: sign transaction: %w", err)
 	}
 	return tx, nil

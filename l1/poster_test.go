@@ -100,7 +100,7 @@ func TestEstimateAddInputGasUpTo(t *testing.T) {
 	}
 	fees, err := p.SuggestFees(ctx)
 	require.NoError(t, err)
-	tx, err := p.SignAddInput(bytes.Repeat([]byte{0xab}, 2000), 0, fees, bound)
+	tx, err := p.SignAddInput(ctx, bytes.Repeat([]byte{0xab}, 2000), 0, fees, bound)
 	require.NoError(t, err)
 	require.NoError(t, p.Send(ctx, tx))
 	rcpt := mustReceipt(t, p, tx.Hash())
@@ -158,7 +158,7 @@ func TestPosterSendAndConfirm(t *testing.T) {
 	require.Equal(t, tx.Hash(), inputs[0].TxHash)
 
 	// Signing is deterministic given the gas limit.
-	again, err := p.SignAddInput([]byte("batch 0"), 0, fees, tx.Gas())
+	again, err := p.SignAddInput(ctx, []byte("batch 0"), 0, fees, tx.Gas())
 	require.NoError(t, err)
 	require.Equal(t, tx.Hash(), again.Hash())
 

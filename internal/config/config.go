@@ -234,14 +234,8 @@ func (c Config) Validate(role Role) error {
 			return bad("WALLET_FEE_RECIPIENT", "required by serve (credited with every fee)")
 		}
 	case RoleWorker:
-		hasKey, hasFile := c.BatchSubmitterPrivateKey != "", c.BatchSubmitterPrivateKeyFile != ""
-		if hasKey == hasFile {
-			return bad("BATCH_SUBMITTER_PRIVATE_KEY", "set exactly one of SEQ_BATCH_SUBMITTER_PRIVATE_KEY and SEQ_BATCH_SUBMITTER_PRIVATE_KEY_FILE")
-		}
-		if hasKey {
-			if _, err := parseKey(c.BatchSubmitterPrivateKey.Reveal()); err != nil {
-				return bad("BATCH_SUBMITTER_PRIVATE_KEY", "%v", err)
-			}
+		if err := c.validateKeySource(); err != nil { // operations.go
+			return err
 		}
 	}
 	return nil

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/cartesi/sequencer/internal/logging"
 )
 
 const testKey = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
@@ -115,4 +117,178 @@ func TestKeyFileFirstLine(t *testing.T) {
 	require.NoError(t, os.WriteFile(path, []byte("not a key\n"+testKey), 0o600))
 	_, err = c.BatchSubmitterKey()
 	require.ErrorContains(t, err, "SEQ_BATCH_SUBMITTER_PRIVATE_KEY_FILE")
+}
+
+// TestKeySourceValidation: the worker needs exactly one source of the batch
+// submitter's key, complete; each refusal names the variable to fix and
+// never echoes a secret (the key, the remote signer's token).
+func TestKeySourceValidation(t *testing.T) {
+	const token = "signer-token-123"
+	remoteURL := "http://u:" + token + "@127.0.0.1:8550/?token=" + token
+	for _, c := range []struct {
+		name  string
+		env   map[string]string
+		want  KeySource
+		varIn string // "" means valid
+	}{
+		{"raw key", map[string]string{"SEQ_BATCH_SUBMITTER_PRIVATE_KEY": testKey}, KeySourceRaw, ""},
+		{"key file", map[string]string{"SEQ_BATCH_SUBMITTER_PRIVATE_KEY_FILE": "/k"}, KeySourceRaw, ""},
+		{"keystore", map[string]string{"SEQ_BATCH_SUBMITTER_KEYSTORE_FILE": "/ks.json",
+			"SEQ_BATCH_SUBMITTER_KEYSTORE_PASSWORD_FILE": "/pw"}, KeySourceKeystore, ""},
+		{"remote", map[string]string{"SEQ_BATCH_SUBMITTER_REMOTE_SIGNER_URL": remoteURL,
+			"SEQ_BATCH_SUBMITTER_ADDRESS": "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"}, KeySourceRemote, ""},
+		{"remote, web3signer method", map[string]string{"SEQ_BATCH_SUBMITTER_REMOTE_SIGNER_URL": remoteURL,
+			"SEQ_BATCH_SUBMITTER_ADDRESS":              "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+			"SEQ_BATCH_SUBMITTER_REMOTE_SIGNER_METHOD": "eth_signTransaction"}, KeySourceRemote, ""},
+		{"none", map[string]string{}, KeySourceNone, "SEQ_BATCH_SUBMITTER_PRIVATE_KEY"},
+		{"key and keystore", map[string]string{"SEQ_BATCH_SUBMITTER_PRIVATE_KEY": testKey,
+			"SEQ_BATCH_SUBMITTER_KEYSTORE_FILE": "/ks.json", "SEQ_BATCH_SUBMITTER_KEYSTORE_PASSWORD_FILE": "/pw"},
+			KeySourceNone, "SEQ_BATCH_SUBMITTER_KEYSTORE_FILE"},
+		{"keystore and remote", map[string]string{"SEQ_BATCH_SUBMITTER_KEYSTORE_FILE": "/ks.json",
+			"SEQ_BATCH_SUBMITTER_REMOTE_SIGNER_URL": remoteURL}, KeySourceNone, "SEQ_BATCH_SUBMITTER_REMOTE_SIGNER_URL"},
+		{"keystore without passphrase file", map[string]string{"SEQ_BATCH_SUBMITTER_KEYSTORE_FILE": "/ks.json"},
+			KeySourceKeystore, "SEQ_BATCH_SUBMITTER_KEYSTORE_PASSWORD_FILE"},
+		{"passphrase file alone", map[string]string{"SEQ_BATCH_SUBMITTER_PRIVATE_KEY": testKey,
+			"SEQ_BATCH_SUBMITTER_KEYSTORE_PASSWORD_FILE": "/pw"}, KeySourceRaw, "SEQ_BATCH_SUBMITTER_KEYSTORE_PASSWORD_FILE"},
+		{"remote without address", map[string]string{"SEQ_BATCH_SUBMITTER_REMOTE_SIGNER_URL": remoteURL},
+			KeySourceRemote, "SEQ_BATCH_SUBMITTER_ADDRESS"},
+		{"remote, not http", map[string]string{"SEQ_BATCH_SUBMITTER_REMOTE_SIGNER_URL": "ipc:///" + token,
+			"SEQ_BATCH_SUBMITTER_ADDRESS": "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"}, KeySourceRemote,
+			"SEQ_BATCH_SUBMITTER_REMOTE_SIGNER_URL"},
+		{"remote, unknown method", map[string]string{"SEQ_BATCH_SUBMITTER_REMOTE_SIGNER_URL": remoteURL,
+			"SEQ_BATCH_SUBMITTER_ADDRESS":              "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+			"SEQ_BATCH_SUBMITTER_REMOTE_SIGNER_METHOD": "personal_sign"}, KeySourceRemote,
+			"SEQ_BATCH_SUBMITTER_REMOTE_SIGNER_METHOD"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			baseEnv(t)
+			for k, v := range c.env {
+				t.Setenv(k, v)
+			}
+			cfg, err := Load(RoleWorker)
+			require.Equal(t, c.want, cfg.KeySource())
+			if c.varIn == "" {
+				require.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			require.Contains(t, err.Error(), c.varIn)
+			require.NotContains(t, err.Error(), testKey[2:])
+			require.NotContains(t, err.Error(), token)
+			require.NotContains(t, fmt.Sprintf("%v %+v", cfg, cfg), token)
+		})
+	}
+}
+
+// TestLogSettings: SEQ_LOG_FORMAT and SEQ_LOG_LEVEL default to text and
+// info, parse case-insensitively, and a bad value names its variable (for
+// every role: serve and worker validate them with the rest).
+func TestLogSettings(t *testing.T) {
+	for _, c := range []struct {
+		format, level string
+		want          logging.Options
+		varIn         string
+	}{
+		{"", "", logging.Options{Format: logging.FormatText, Level: slog.LevelInfo}, ""},
+		{"json", "debug", logging.Options{Format: logging.FormatJSON, Level: slog.LevelDebug}, ""},
+		{"TEXT", "Warn", logging.Options{Format: logging.FormatText, Level: slog.LevelWarn}, ""},
+		{"yaml", "", logging.Options{}, "SEQ_LOG_FORMAT"},
+		{"json", "trace", logging.Options{}, "SEQ_LOG_LEVEL"},
+	} {
+		t.Run(c.format+"/"+c.level, func(t *testing.T) {
+			baseEnv(t)
+			if c.format != "" {
+				t.Setenv("SEQ_LOG_FORMAT", c.format)
+			}
+			if c.level != "" {
+				t.Setenv("SEQ_LOG_LEVEL", c.level)
+			}
+			got, err := LoadLogSettings()
+			_, loadErr := Load(RoleServe)
+			if c.varIn != "" {
+				require.ErrorContains(t, err, c.varIn)
+				require.ErrorContains(t, loadErr, c.varIn)
+				return
+			}
+			require.NoError(t, err)
+			require.NoError(t, loadErr)
+			require.Equal(t, c.want, got)
+		})
+	}
+}
+
+// TestSecretValues: what the processes blank from their output, read from
+// the environment: URL credentials and tokens, the raw key with and
+// without 0x, Temporal's API key; not the non-secret parts.
+func TestSecretValues(t *testing.T) {
+	env := map[string]string{
+		"SEQ_DATABASE_URL":                "postgres://app:db-pass-1@db:5432/sequencer",
+		"SEQ_ETH_RPC_URL":                 "https://node.example/v3/path-token-0123?apikey=query-token-1",
+		"SEQ_BATCH_SUBMITTER_PRIVATE_KEY": "0x" + testKey,
+		"TEMPORAL_API_KEY":                "temporal-key-1",
+	}
+	got := SecretValues(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	for _, want := range []string{"db-pass-1", "path-token-0123", "query-token-1", "0x" + testKey, testKey, "temporal-key-1"} {
+		require.Contains(t, got, want)
+	}
+	for _, not := range []string{"sequencer", "app", "node.example"} {
+		require.NotContains(t, got, not)
+	}
+}
+
+// TestFeeOracleSettings: the default is static with log_gas_price 0; each
+// sampling mode requires its price source, and bad values name their
+// variable. Only the worker checks them.
+func TestFeeOracleSettings(t *testing.T) {
+	cases := []struct {
+		name  string
+		env   map[string]string
+		varIn string // "" = valid
+	}{
+		{"default static", nil, ""},
+		{"unknown mode", map[string]string{"SEQ_FEE_ORACLE_MODE": "chainlink"}, "SEQ_FEE_ORACLE_MODE"},
+		{"static out of range", map[string]string{"SEQ_FEE_ORACLE_LOG_GAS_PRICE": "20000"}, "SEQ_FEE_ORACLE_LOG_GAS_PRICE"},
+		{"static negative", map[string]string{"SEQ_FEE_ORACLE_LOG_GAS_PRICE": "-300"}, ""},
+		{"fixed without price", map[string]string{"SEQ_FEE_ORACLE_MODE": "fixed-price"}, "SEQ_FEE_ORACLE_TOKEN_PER_ETH"},
+		{"fixed bad price", map[string]string{"SEQ_FEE_ORACLE_MODE": "fixed-price", "SEQ_FEE_ORACLE_TOKEN_PER_ETH": "1.5e21"}, "SEQ_FEE_ORACLE_TOKEN_PER_ETH"},
+		{"fixed zero price", map[string]string{"SEQ_FEE_ORACLE_MODE": "fixed-price", "SEQ_FEE_ORACLE_TOKEN_PER_ETH": "0"}, "SEQ_FEE_ORACLE_TOKEN_PER_ETH"},
+		{"fixed", map[string]string{"SEQ_FEE_ORACLE_MODE": "fixed-price", "SEQ_FEE_ORACLE_TOKEN_PER_ETH": "3000000000000000000000000"}, ""},
+		{"zero interval", map[string]string{"SEQ_FEE_ORACLE_MODE": "fixed-price", "SEQ_FEE_ORACLE_TOKEN_PER_ETH": "1",
+			"SEQ_FEE_ORACLE_INTERVAL_BLOCKS": "0"}, "SEQ_FEE_ORACLE_INTERVAL_BLOCKS"},
+		{"zero step", map[string]string{"SEQ_FEE_ORACLE_MODE": "fixed-price", "SEQ_FEE_ORACLE_TOKEN_PER_ETH": "1",
+			"SEQ_FEE_ORACLE_MAX_STEP": "0"}, "SEQ_FEE_ORACLE_MAX_STEP"},
+		{"uniswap without pool", map[string]string{"SEQ_FEE_ORACLE_MODE": "uniswap-v3"}, "SEQ_FEE_ORACLE_POOL"},
+		{"uniswap without WETH", map[string]string{"SEQ_FEE_ORACLE_MODE": "uniswap-v3",
+			"SEQ_FEE_ORACLE_POOL": "0x88e6A0c2dDD26FEEb64F039a2c41296FcB3f5640"}, "SEQ_FEE_ORACLE_WETH"},
+		{"uniswap zero window", map[string]string{"SEQ_FEE_ORACLE_MODE": "uniswap-v3",
+			"SEQ_FEE_ORACLE_POOL": "0x88e6A0c2dDD26FEEb64F039a2c41296FcB3f5640",
+			"SEQ_FEE_ORACLE_WETH": "0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2", "SEQ_FEE_ORACLE_TWAP_SECONDS": "0"}, "SEQ_FEE_ORACLE_TWAP_SECONDS"},
+		{"uniswap", map[string]string{"SEQ_FEE_ORACLE_MODE": "uniswap-v3",
+			"SEQ_FEE_ORACLE_POOL": "0x88e6A0c2dDD26FEEb64F039a2c41296FcB3f5640",
+			"SEQ_FEE_ORACLE_WETH": "0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2"}, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			baseEnv(t)
+			t.Setenv("SEQ_BATCH_SUBMITTER_PRIVATE_KEY", testKey)
+			for k, v := range c.env {
+				t.Setenv(k, v)
+			}
+			cfg, err := Load(RoleWorker)
+			if c.varIn != "" {
+				require.ErrorContains(t, err, c.varIn)
+				_, serveErr := Load(RoleServe)
+				require.NoError(t, serveErr, "serve ignores the oracle's settings")
+				return
+			}
+			require.NoError(t, err)
+			if c.env == nil {
+				require.Equal(t, FeeOracleStatic, cfg.FeeOracleMode)
+				require.Equal(t, 0, cfg.FeeOracleLogGasPrice)
+				require.Equal(t, uint64(10), cfg.FeeOracleIntervalBlocks)
+				require.Equal(t, uint64(100), cfg.FeeOracleMaxStep)
+				require.Equal(t, uint64(1800), cfg.FeeOracleTWAPSeconds)
+			}
+		})
+	}
 }

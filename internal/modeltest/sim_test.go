@@ -308,7 +308,7 @@ func (s *simL1) BuildAddInput(ctx context.Context, payload []byte, nonce uint64,
 		return nil, err
 	}
 	s.mu.Unlock()
-	return s.poster.SignAddInput(payload, nonce, fees, 100_000+16*uint64(len(payload)))
+	return s.poster.SignAddInput(ctx, payload, nonce, fees, 100_000+16*uint64(len(payload)))
 }
 
 func (s *simL1) CheckChainID(ctx context.Context) error {
@@ -328,8 +328,8 @@ func (s *simL1) EstimateAddInputGasUpTo(ctx context.Context, size int) (uint64, 
 	return 100_000 + 16*uint64(size), nil
 }
 
-func (s *simL1) SignAddInput(payload []byte, nonce uint64, fees l1.Fees, gas uint64) (*types.Transaction, error) {
-	return s.poster.SignAddInput(payload, nonce, fees, gas)
+func (s *simL1) SignAddInput(ctx context.Context, payload []byte, nonce uint64, fees l1.Fees, gas uint64) (*types.Transaction, error) {
+	return s.poster.SignAddInput(ctx, payload, nonce, fees, gas)
 }
 
 // Receipt reports a mined transaction (gas used: its limit).
