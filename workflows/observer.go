@@ -13,8 +13,9 @@ import (
 // ObserverInput configures the L1 observer.
 type ObserverInput struct {
 	PollInterval time.Duration // how often to read the safe head (≈2 s)
-	// RoundsPerRun bounds the history: after this many rounds the workflow
-	// continues as new.
+	// RoundsPerRun bounds the history: after this many rounds at the
+	// latest the workflow continues as new (the server's suggestion
+	// normally comes first: ChangeContinueAsNewSuggested).
 	RoundsPerRun int
 }
 
@@ -65,7 +66,10 @@ func L1Observer(ctx workflow.Context, in ObserverInput) error {
 		RetryPolicy:         l1RetryPolicy,
 		Summary:             "read the L1 safe head and the app's inputs",
 	})
-	for status.Rounds < in.RoundsPerRun {
+	// Runs started before the change end only at the round cap (replay
+	// keeps them so); newer ones also when the server suggests it.
+	version := continueAsNewVersion(ctx)
+	for !runOver(ctx, version, status.Rounds, in.RoundsPerRun) {
 		var r ObserveResult
 		err := workflow.ExecuteActivity(ctx, ActivityObserve).Get(ctx, &r)
 		if err != nil {
@@ -99,7 +103,7 @@ func L1Observer(ctx workflow.Context, in ObserverInput) error {
 // SnapshotInput configures snapshot maintenance.
 type SnapshotInput struct {
 	Interval     time.Duration // pass at least this often, even without a signal
-	RoundsPerRun int
+	RoundsPerRun int           // the Continue-As-New backstop (as ObserverInput's)
 }
 
 // SnapshotStatus is snapshot maintenance's `status` query answer.
@@ -130,7 +134,8 @@ func SnapshotMaintenance(ctx workflow.Context, in SnapshotInput) error {
 		Summary:             "promote the finalized snapshot and collect old ones",
 	})
 	accepted := workflow.GetSignalChannel(ctx, SignalAccepted)
-	for status.Passes < in.RoundsPerRun {
+	version := continueAsNewVersion(ctx)
+	for !runOver(ctx, version, status.Passes, in.RoundsPerRun) {
 		var r PromotionResult
 		if err := workflow.ExecuteActivity(ctx, ActivityPromoteSnapshots).Get(ctx, &r); err != nil {
 			return err
