@@ -44,9 +44,15 @@ type Poster interface {
 	SuggestFees(ctx context.Context) (l1.Fees, error)
 	CheckChainID(ctx context.Context) error
 	EstimateAddInputGasUpTo(ctx context.Context, size int) (uint64, error)
-	SignAddInput(payload []byte, nonce uint64, fees l1.Fees, gas uint64) (*types.Transaction, error)
+	SignAddInput(ctx context.Context, payload []byte, nonce uint64, fees l1.Fees, gas uint64) (*types.Transaction, error)
 	Send(ctx context.Context, tx *types.Transaction) error
 	Receipt(ctx context.Context, hash common.Hash) (*types.Receipt, uint64, error)
+}
+
+// WalletBalance reads the batch submitter's balance for the wallet gauges
+// (ethclient.Client implements it).
+type WalletBalance interface {
+	BalanceAt(ctx context.Context, account common.Address, block *big.Int) (*big.Int, error)
 }
 
 // Chain is the plain chain queries the activities make.
@@ -94,9 +100,15 @@ type Activities struct {
 	Now        func() time.Time
 	Log        *slog.Logger
 	Metrics    *Metrics // nil: no metrics
+	// Wallet, when set, feeds sequencer_submitter_wallet_balance_wei and
+	// the runway gauge (one balance read per returned plan).
+	Wallet WalletBalance
 	// Danger holds the detector's thresholds: Observe reports observed
 	// danger with the same rules as the lane, and recovery uses the line.
 	Danger hotpath.DangerConfig
+	// FeeOracle is the fee oracle's part (feeoracle.go); nil: its
+	// activity fails non-retryably.
+	FeeOracle *FeeOracle
 }
 
 // classify turns errors that retrying cannot fix into non-retryable
@@ -157,6 +169,7 @@ func (a *Activities) observe(ctx context.Context) (workflows.ObserveResult, erro
 	if err != nil {
 		return workflows.ObserveResult{}, err
 	}
+	a.Metrics.control(st.Control.Recovering(), st.Control.Divergence != "")
 	if st.Control.Divergence != "" {
 		return workflows.ObserveResult{}, classify(fmt.Errorf("%w: %s", store.ErrDivergence, st.Control.Divergence))
 	}
@@ -550,6 +563,12 @@ func (a *Activities) recordPlan(ctx context.Context, plan workflows.Plan) {
 			continue
 		}
 		a.Metrics.posted(rcpt.GasUsed, e.Ops)
+		a.Metrics.feePaid(rcpt.GasUsed, rcpt.EffectiveGasPrice, a.Now())
+	}
+	if a.Wallet != nil {
+		if balance, err := a.Wallet.BalanceAt(ctx, a.BatchSubmitter, nil); err == nil {
+			a.Metrics.wallet(balance, a.Now())
+		}
 	}
 }
 
@@ -620,7 +639,7 @@ func (a *Activities) SendSubmissionRound(ctx context.Context, req workflows.Send
 		if err != nil {
 			return res, temporal.NewNonRetryableApplicationError(err.Error(), workflows.ErrTypeConfiguration, err)
 		}
-		tx, err := a.Poster.SignAddInput(b.Payload, s.WalletNonce, fees, gas)
+		tx, err := a.Poster.SignAddInput(ctx, b.Payload, s.WalletNonce, fees, gas)
 		if err != nil {
 			return res, classify(err)
 		}
@@ -700,7 +719,11 @@ func (a *Activities) observedDanger(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if d := hotpath.Classify(v, a.Now(), a.Danger); d.Observed() {
+	now := a.Now()
+	if age, until, ok := hotpath.DangerMargin(v, now, a.Danger); ok {
+		a.Metrics.dangerMargin(age, until)
+	}
+	if d := hotpath.Classify(v, now, a.Danger); d.Observed() {
 		return string(d), nil
 	}
 	return "", nil

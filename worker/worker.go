@@ -34,6 +34,12 @@ import (
 type Config struct {
 	TemporalAddress string
 	Namespace       string
+	// Connection is the rest of the Temporal connection (TLS, API key,
+	// headers) as ClientOptions resolved it; its HostPort and Namespace
+	// are ignored for TemporalAddress and Namespace. Zero: plain gRPC.
+	Connection client.Options
+	// Metrics receives the SDK's metrics (NewMetricsHandler); nil: none.
+	Metrics client.MetricsHandler
 	// Identity scopes the task queue and the workflow IDs
 	// (workflows.NamesFor): deployments sharing a namespace stay apart.
 	Identity     workflows.Identity
@@ -63,13 +69,16 @@ func (cfg Config) submitterInput() workflows.SubmitterInput {
 	return in
 }
 
-// Dial connects a Temporal client with slog logging.
+// Dial connects a Temporal client with slog logging and, when
+// cfg.Metrics is set, the SDK's metrics.
 func Dial(ctx context.Context, cfg Config, log *slog.Logger) (client.Client, error) {
-	c, err := client.DialContext(ctx, client.Options{
-		HostPort:  cfg.TemporalAddress,
-		Namespace: cfg.Namespace,
-		Logger:    tlog.NewStructuredLogger(log.With("component", "temporal")),
-	})
+	opts := cfg.Connection
+	opts.HostPort, opts.Namespace = cfg.TemporalAddress, cfg.Namespace
+	opts.Logger = tlog.NewStructuredLogger(log.With("component", "temporal"))
+	if cfg.Metrics != nil {
+		opts.MetricsHandler = cfg.Metrics
+	}
+	c, err := client.DialContext(ctx, opts)
 	if err != nil {
 		return nil, fmt.Errorf("connect to Temporal at %s: %w", cfg.TemporalAddress, err)
 	}
@@ -160,6 +169,7 @@ func Register(w worker.Registry, a *activities.Activities) {
 	w.RegisterWorkflowWithOptions(workflows.BatchSubmitter, workflow.RegisterOptions{Name: "BatchSubmitter"})
 	w.RegisterWorkflowWithOptions(workflows.SnapshotMaintenance, workflow.RegisterOptions{Name: "SnapshotMaintenance"})
 	w.RegisterWorkflowWithOptions(workflows.Recovery, workflow.RegisterOptions{Name: "Recovery"})
+	w.RegisterWorkflowWithOptions(workflows.FeeOracle, workflow.RegisterOptions{Name: "FeeOracle"})
 	for name, fn := range map[string]any{
 		workflows.ActivityObserve:          a.Observe,
 		workflows.ActivityPlanRound:        a.PlanSubmissionRound,
@@ -171,6 +181,7 @@ func Register(w worker.Registry, a *activities.Activities) {
 		workflows.ActivityWaitSynced:       a.WaitSynced,
 		workflows.ActivityCascade:          a.Cascade,
 		workflows.ActivityRecoveryResume:   a.RecoveryResume,
+		workflows.ActivityFeeOracleRound:   a.FeeOracleRound,
 	} {
 		w.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
 	}
@@ -211,7 +222,7 @@ func (a *identityActivity) ExecuteActivity(ctx context.Context, in *interceptor.
 	return a.Next.ExecuteActivity(ctx, in)
 }
 
-// StartSingletons starts the deployment's three singleton workflows if they
+// StartSingletons starts the deployment's singleton workflows if they
 // are not running; a running one is kept as it is (its history holds where
 // it stands). Idempotent.
 func StartSingletons(ctx context.Context, c client.Client, cfg Config) error {
@@ -224,6 +235,7 @@ func StartSingletons(ctx context.Context, c client.Client, cfg Config) error {
 		{names.Observer, "L1Observer", workflows.ObserverInput{PollInterval: cfg.ObserverPoll}},
 		{names.Submitter, "BatchSubmitter", cfg.submitterInput()},
 		{names.Snapshot, "SnapshotMaintenance", workflows.SnapshotInput{Interval: cfg.SnapshotInterval}},
+		{names.FeeOracle, "FeeOracle", workflows.FeeOracleInput{}},
 	}
 	for _, s := range starts {
 		_, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{

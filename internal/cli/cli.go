@@ -9,8 +9,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"strings"
+
+	"github.com/cartesi/sequencer/internal/config"
+	"github.com/cartesi/sequencer/internal/logging"
 )
 
 // Exit codes of the binary (service.md §2).
@@ -22,11 +26,16 @@ const (
 	ExitTerminal  = 30
 )
 
-// Stdio is the process's standard streams.
+// Stdio is the process's standard streams. Run sets the unexported
+// fields: the log settings (SEQ_LOG_FORMAT, SEQ_LOG_LEVEL) and the secrets
+// Out and Err are filtered through.
 type Stdio struct {
 	In  io.Reader
 	Out io.Writer
 	Err io.Writer
+
+	log     logging.Options
+	secrets *logging.Secrets
 }
 
 // command is one subcommand; path is its words, e.g. "tx sign".
@@ -62,12 +71,25 @@ func commands() []command {
 		{"migrate", "apply the database schema and exit", runMigrate},
 		{"dev", "run the whole stack locally: Postgres, Temporal, anvil, serve, worker", runDev},
 		{"bench", "load-generate against a local serve and print latency/throughput figures", runBench},
+		{"version", "print the version, commit and Go version of this build", runVersion},
 	}
 }
 
 // Run executes the command named by args and returns the process exit code.
 // Errors are printed as one line on io.Err.
+//
+// Every configured secret (config.SecretValues: passwords, URL tokens, the
+// raw key, Temporal credentials) is blanked from everything written to Out
+// and Err, whatever library put it into a message.
 func Run(ctx context.Context, args []string, stdio Stdio) int {
+	stdio.secrets = logging.NewSecrets(config.SecretValues(os.LookupEnv)...)
+	stdio.Out, stdio.Err = stdio.secrets.Writer(stdio.Out), stdio.secrets.Writer(stdio.Err)
+	logOpts, err := config.LoadLogSettings()
+	if err != nil {
+		fmt.Fprintf(stdio.Err, "sequencer: %s\n", oneLine(err.Error()))
+		return ExitUsage
+	}
+	stdio.log = logOpts
 	cmds := commands()
 	for _, c := range cmds {
 		words := strings.Fields(c.path)

@@ -51,8 +51,12 @@ func openDeployment(ctx context.Context, stdio Stdio, component string) (*deploy
 		pool.Close()
 		return nil, err
 	}
-	tc, err := worker.Dial(ctx, worker.Config{TemporalAddress: cfg.TemporalAddress, Namespace: cfg.TemporalNamespace},
-		newLogger(stdio, component))
+	tconn, err := temporalConnection(cfg)
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	tc, err := worker.Dial(ctx, tconn, newLogger(stdio, component))
 	if err != nil {
 		pool.Close()
 		return nil, withExit(ExitTransient, err)

@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/cartesi/sequencer/api"
 	"github.com/cartesi/sequencer/app"
@@ -17,6 +15,8 @@ import (
 	"github.com/cartesi/sequencer/feed"
 	"github.com/cartesi/sequencer/hotpath"
 	"github.com/cartesi/sequencer/internal/config"
+	"github.com/cartesi/sequencer/internal/logging"
+	"github.com/cartesi/sequencer/internal/metricsreg"
 	"github.com/cartesi/sequencer/migrations"
 	"github.com/cartesi/sequencer/protocol"
 	"github.com/cartesi/sequencer/store"
@@ -35,9 +35,10 @@ func withExit(code int, err error) error { return exitError{code: code, err: err
 
 const startTimeout = 15 * time.Second
 
-// newLogger is the process logger: structured text on stderr.
+// newLogger is the process logger: structured text (or JSON, at the level
+// SEQ_LOG_FORMAT and SEQ_LOG_LEVEL chose; Run reads them) on stderr.
 func newLogger(stdio Stdio, component string) *slog.Logger {
-	return slog.New(slog.NewTextHandler(stdio.Err, &slog.HandlerOptions{Level: slog.LevelInfo})).With("process", component)
+	return logging.New(stdio.Err, stdio.log).With("process", component)
 }
 
 // loadConfig reads the environment for role; a bad value is exit 2.
@@ -99,8 +100,7 @@ func runServe(ctx context.Context, args []string, stdio Stdio) error {
 	}
 	defer pool.Close()
 
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg := metricsreg.New() // Go, process, sequencer_build_info
 	walletCfg := wallet.Config{Portal: cfg.WalletPortalAddress.Address, Token: cfg.WalletTokenAddress.Address,
 		FeeRecipient: cfg.WalletFeeRecipient.Address}
 	hub := feed.NewHub(0)
@@ -138,7 +138,8 @@ func runServe(ctx context.Context, args []string, stdio Stdio) error {
 		return withExit(ExitUsage, err)
 	}
 	log.Info("serving", "public", server.PublicAddr().String(), "internal", server.InternalAddr().String(),
-		"chain_id", cfg.ChainID, "app", cfg.AppAddress.Address, "admission_soft_blocks", soft, "admission_hard_blocks", hard,
+		"chain_id", cfg.ChainID, "app", cfg.AppAddress.Address, "database", logging.RedactURL(cfg.DatabaseURLOrDev()),
+		"admission_soft_blocks", soft, "admission_hard_blocks", hard,
 		"max_batch_bytes", cfg.MaxBatchBytes)
 
 	laneCtx, stopLane := context.WithCancel(context.WithoutCancel(ctx))

@@ -6,19 +6,18 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/ethclient"
 
 	"github.com/cartesi/sequencer/activities"
 	"github.com/cartesi/sequencer/hotpath"
 	"github.com/cartesi/sequencer/internal/config"
+	"github.com/cartesi/sequencer/internal/logging"
+	"github.com/cartesi/sequencer/internal/metricsreg"
 	"github.com/cartesi/sequencer/l1"
 	"github.com/cartesi/sequencer/store"
 	"github.com/cartesi/sequencer/worker"
@@ -36,19 +35,12 @@ func runWorker(ctx context.Context, args []string, stdio Stdio) error {
 	if err != nil {
 		return err
 	}
-	secret, err := cfg.BatchSubmitterKey()
+	signer, closeSigner, err := newSubmitterSigner(ctx, cfg, stdio) // signer.go
 	if err != nil {
-		return withExit(ExitUsage, err)
+		return err
 	}
-	key, err := crypto.HexToECDSA(strings.TrimPrefix(secret.Reveal(), "0x"))
-	if err != nil {
-		return withExit(ExitUsage, errors.New("SEQ_BATCH_SUBMITTER_PRIVATE_KEY: not a hex secp256k1 private key"))
-	}
-	submitter := crypto.PubkeyToAddress(key.PublicKey)
-	if cfg.BatchSubmitterAddress.Set && cfg.BatchSubmitterAddress.Address != submitter {
-		return withExit(ExitUsage, fmt.Errorf("SEQ_BATCH_SUBMITTER_ADDRESS %s is not the key's address %s",
-			cfg.BatchSubmitterAddress.Address, submitter))
-	}
+	defer closeSigner()
+	submitter := signer.Address()
 	log := newLogger(stdio, "worker").With("batch_submitter", submitter)
 
 	pool, err := openDatabase(ctx, cfg.DatabaseURLOrDev(), log)
@@ -88,14 +80,23 @@ func runWorker(ctx context.Context, args []string, stdio Stdio) error {
 			return withExit(ExitUsage, err)
 		}
 	}
-	poster, err := l1.NewPoster(rc, l1.PosterConfig{ChainID: cfg.ChainID, InputBox: inputBox, App: cfg.AppAddress.Address, Key: key})
+	poster, err := l1.NewPoster(rc, l1.PosterConfig{ChainID: cfg.ChainID, InputBox: inputBox, App: cfg.AppAddress.Address, Signer: signer})
 	if err != nil {
 		return withExit(ExitUsage, err)
 	}
 
+	// The registry first: the Temporal client reports the SDK's metrics
+	// into it (worker.NewMetricsHandler) next to the worker's own.
+	reg := metricsreg.New()
+	tconn, err := temporalConnection(cfg)
+	if err != nil {
+		return err
+	}
 	wcfg := worker.Config{
-		TemporalAddress:            cfg.TemporalAddress,
-		Namespace:                  cfg.TemporalNamespace,
+		TemporalAddress:            tconn.TemporalAddress,
+		Namespace:                  tconn.Namespace,
+		Connection:                 tconn.Connection,
+		Metrics:                    worker.NewMetricsHandler(reg),
 		Identity:                   workflows.Identity{ChainID: cfg.ChainID, App: cfg.AppAddress.Address},
 		ObserverPoll:               2 * time.Second,
 		SubmitterIdlePoll:          time.Duration(cfg.BatchSubmitterIdlePollIntervalMS) * time.Millisecond,
@@ -110,14 +111,16 @@ func runWorker(ctx context.Context, args []string, stdio Stdio) error {
 	}
 	defer tc.Close()
 
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metricsSrv, err := serveMetrics(cfg.WorkerMetricsAddr, reg)
 	if err != nil {
 		return withExit(ExitUsage, err)
 	}
 	defer metricsSrv.Close()
 
+	feeOracle, err := newFeeOracle(rc, cfg, pool) // feeoracle.go
+	if err != nil {
+		return withExit(ExitUsage, err)
+	}
 	acts := &activities.Activities{
 		Observer:       store.NewObserver(pool),
 		Submitter:      store.NewSubmitter(pool),
@@ -142,11 +145,14 @@ func runWorker(ctx context.Context, args []string, stdio Stdio) error {
 		Now:        time.Now,
 		Log:        log,
 		Metrics:    activities.NewMetrics(reg),
+		FeeOracle:  feeOracle,
+		Wallet:     ethclient.NewClient(rc), // balance and runway gauges
 		Danger: hotpath.DangerConfig{MarginBlocks: cfg.PreemptiveMarginBlocks, ReadStaleBlocks: cfg.L1ReadStaleAfterBlocks,
 			SecondsPerBlock: cfg.SecondsPerBlock},
 	}
 	log.Info("worker starting", "chain_id", cfg.ChainID, "app", cfg.AppAddress.Address, "input_box", inputBox,
-		"temporal", cfg.TemporalAddress, "task_queue", workflows.NamesFor(wcfg.Identity).TaskQueue, "metrics", cfg.WorkerMetricsAddr)
+		"signer", fmt.Sprint(signer), "l1", logging.RedactURL(cfg.EthRPCURL), "database", logging.RedactURL(cfg.DatabaseURLOrDev()),
+		"temporal", wcfg.TemporalAddress, "namespace", wcfg.Namespace, "task_queue", workflows.NamesFor(wcfg.Identity).TaskQueue, "metrics", cfg.WorkerMetricsAddr)
 	if err := worker.Run(ctx, tc, wcfg, acts, log); err != nil {
 		if errors.Is(err, worker.ErrSearchAttributes) {
 			return withExit(ExitTerminal, err) // an operator must create them
