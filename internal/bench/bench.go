@@ -1,9 +1,11 @@
 // Package bench is the load generator behind `sequencer bench`: it starts a
 // throwaway PostgreSQL with durable commits (or uses a given empty
-// database), funds many senders, runs `sequencer serve` as a child process,
-// measures the machine's ceilings, then drives POST /tx with closed-loop
-// workers while one WebSocket subscriber checks that every acknowledged op
-// reaches the feed at its offset. All traffic stays on 127.0.0.1.
+// database), writes one deposit per sender (up to a million) and optionally
+// a wave of pending deposits, runs `sequencer serve` as a child process and
+// times how long it takes to become ready and to drain them, measures the
+// machine's ceilings, then drives POST /tx with closed-loop workers while
+// one WebSocket subscriber checks that every acknowledged op reaches the
+// feed at its offset. All traffic stays on 127.0.0.1.
 package bench
 
 import (
@@ -22,7 +24,16 @@ type Options struct {
 	Concurrency int           // closed-loop workers; default 16
 	Duration    time.Duration // measured window; default 30s
 	Warmup      time.Duration // load before the measured window; default 5s
-	Senders     int           // funded accounts; default max(1024, 8×Concurrency)
+	Senders     int           // funded accounts; default max(1024, 8×Concurrency), at most MaxSenders
+	// PendingDeposits is how many more deposits, to fresh accounts, wait
+	// undrained (with the senders' own) when serve starts; at most
+	// MaxPendingDeposits.
+	PendingDeposits int
+	// LoadSenders is how many of the senders send during the load (the
+	// first ones); 0 means as many as the pre-signing budget gives one op
+	// each, up to Senders. Set it to compare state sizes with the same
+	// working set (e.g. 1,024 of a million).
+	LoadSenders int
 	// DatabaseURL, when set, is an existing empty database to migrate and
 	// use instead of a throwaway cluster.
 	DatabaseURL string
@@ -82,6 +93,12 @@ func (o Options) withDefaults() (Options, error) {
 		return o, errors.New("duration and warmup must not be negative")
 	case o.Senders < o.Concurrency:
 		return o, fmt.Errorf("senders (%d) must be at least concurrency (%d)", o.Senders, o.Concurrency)
+	case o.Senders > MaxSenders:
+		return o, fmt.Errorf("senders must be at most %d, got %d", MaxSenders, o.Senders)
+	case o.LoadSenders != 0 && (o.LoadSenders < o.Concurrency || o.LoadSenders > o.Senders):
+		return o, fmt.Errorf("load senders (%d) must be in [concurrency, senders] = [%d, %d]", o.LoadSenders, o.Concurrency, o.Senders)
+	case o.PendingDeposits < 0 || o.PendingDeposits > MaxPendingDeposits:
+		return o, fmt.Errorf("pending deposits must be in [0, %d], got %d", MaxPendingDeposits, o.PendingDeposits)
 	case o.MaxRateOps < 1:
 		return o, fmt.Errorf("max rate must be positive, got %d", o.MaxRateOps)
 	case o.ServeBinary == "":
@@ -92,10 +109,19 @@ func (o Options) withDefaults() (Options, error) {
 	return o, nil
 }
 
-// perSender is how many ops each sender gets from the pre-signing budget.
-func (o Options) perSender() int {
-	total := float64(o.MaxRateOps) * (o.Warmup + o.Duration).Seconds()
-	return max(1, int((total+float64(o.Senders)-1)/float64(o.Senders)))
+// signPlan spreads the pre-signing budget, MaxRateOps × (Warmup+Duration)
+// ops, over the first `sending` senders, perSender ops each: LoadSenders
+// when set, else all senders when the budget covers one op each, else as
+// many as the budget covers (but at least one per worker). What is signed,
+// and the memory it takes, depends on the budget and not on the number of
+// funded senders.
+func (o Options) signPlan() (sending, perSender int) {
+	budget := max(1, int(float64(o.MaxRateOps)*(o.Warmup+o.Duration).Seconds()))
+	sending = o.LoadSenders
+	if sending == 0 {
+		sending = min(o.Senders, max(budget, o.Concurrency))
+	}
+	return sending, max(1, (budget+sending-1)/sending)
 }
 
 // Run performs one bench run and returns its report. An interrupted run
@@ -130,31 +156,73 @@ type run struct {
 // execute is the run proper: setup, ceilings, pre-signing, load, analysis.
 func (r *run) execute(ctx context.Context) (*Report, error) {
 	o := r.opts
-	rep := &Report{Concurrency: o.Concurrency, WarmupSeconds: o.Warmup.Seconds(), Senders: o.Senders, Client: o.Client}
-	senders, err := newSenders(o.Senders)
+	sending, _ := o.signPlan()
+	layout := depositLayout{senders: o.Senders, pending: o.PendingDeposits}
+	rep := &Report{Concurrency: o.Concurrency, WarmupSeconds: o.Warmup.Seconds(), Senders: o.Senders,
+		LoadSenders: sending, PendingDeposits: o.PendingDeposits, Client: o.Client,
+		Start: ServeStart{Deposits: layout.total(), DepositBlocks: layout.blocks()}}
+	start := time.Now()
+	all, err := newSenders(ctx, o.Senders, sending)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("derive senders: %w", err)
 	}
-	if err := r.setupDatabase(ctx, senders, rep); err != nil {
+	senders := all[:sending]
+	r.log.Info("senders derived", "senders", len(all), "with_keys", sending, "took", time.Since(start).Round(time.Millisecond))
+	if err := r.setupDatabase(ctx, all, layout, rep); err != nil {
 		return nil, err
 	}
 	r.log.Info("measuring ceilings", "each", ceilingWindow)
 	if rep.Ceilings, err = measureCeilings(ctx, r.db.url, senders[0]); err != nil {
 		return nil, fmt.Errorf("ceilings: %w", err)
 	}
-	if err := r.presign(ctx, senders); err != nil {
+	if err := r.presign(ctx, senders, all); err != nil {
 		return nil, err
 	}
-	if r.serve, err = startServe(ctx, o.ServeBinary, r.db.url, r.logDir); err != nil {
+	if err := r.startServe(ctx, layout, rep); err != nil {
 		return nil, err
 	}
-	r.log.Info("serve ready", "addr", r.serve.public, "pid", r.serve.cmd.Process.Pid)
-	return rep, r.load(ctx, senders, rep)
+	err = r.load(ctx, senders, rep)
+	rep.LongestCommit.AfterLoad = r.longestCommit()
+	return rep, err
+}
+
+// startServe starts serve on the undrained deposits, times it to ready and
+// to every deposit on the feed, and reads the longest lane commit so far.
+func (r *run) startServe(ctx context.Context, layout depositLayout, rep *Report) error {
+	var err error
+	if r.serve, err = startServe(ctx, r.opts.ServeBinary, r.db.url, r.logDir); err != nil {
+		return err
+	}
+	rep.Start.TimeToReadySeconds = r.serve.ready.Seconds()
+	r.log.Info("serve ready", "addr", r.serve.public, "pid", r.serve.cmd.Process.Pid,
+		"time_to_ready", r.serve.ready.Round(time.Millisecond), "deposits", layout.total())
+	drained, err := r.serve.waitDrained(ctx, r.db.head, uint64(layout.total()), r.log)
+	if err != nil {
+		return err
+	}
+	rep.Start.DrainSeconds = drained.Seconds()
+	rep.LongestCommit.AfterDrain = r.longestCommit()
+	r.log.Info("deposits drained", "deposits", layout.total(), "since_start", drained.Round(time.Millisecond),
+		"longest_lane_commit", describeMs(rep.LongestCommit.AfterDrain))
+	return nil
+}
+
+// longestCommit reads serve's longest-lane-commit gauge; it is informative,
+// so a failed scrape is only logged (and reported as n/a).
+func (r *run) longestCommit() *float64 {
+	if r.serve == nil {
+		return nil
+	}
+	v, err := scrapeLongestCommit(r.serve.internal)
+	if err != nil {
+		r.log.Warn("longest lane commit unavailable", "err", err)
+	}
+	return v
 }
 
 // setupDatabase opens, migrates and funds the database and records its
 // durability settings.
-func (r *run) setupDatabase(ctx context.Context, senders []*sender, rep *Report) error {
+func (r *run) setupDatabase(ctx context.Context, senders []*sender, layout depositLayout, rep *Report) error {
 	var err error
 	if r.db, err = openDatabase(ctx, r.opts.DatabaseURL, r.log); err != nil {
 		return err
@@ -163,19 +231,24 @@ func (r *run) setupDatabase(ctx context.Context, senders []*sender, rep *Report)
 		return err
 	}
 	start := time.Now()
-	if err := r.db.fund(ctx, addresses(senders)); err != nil {
+	if err := r.db.fund(ctx, addresses(senders), layout); err != nil {
 		return fmt.Errorf("fund senders: %w", err)
 	}
-	r.log.Info("senders funded", "senders", len(senders), "took", time.Since(start).Round(time.Millisecond))
+	took := time.Since(start)
+	rep.Start.FundSeconds = took.Seconds()
+	r.log.Info("deposits written", "senders", len(senders), "pending", layout.pending,
+		"blocks", layout.blocks(), "took", took.Round(time.Millisecond))
 	return nil
 }
 
-// presign signs the whole budget up front so the load does no signing.
-func (r *run) presign(ctx context.Context, senders []*sender) error {
-	per := r.opts.perSender()
+// presign signs the whole budget up front so the load does no signing:
+// senders are the ones that send, all every funded one (transfers go to
+// the next funded sender).
+func (r *run) presign(ctx context.Context, senders, all []*sender) error {
+	_, per := r.opts.signPlan()
 	r.log.Info("pre-signing", "ops", per*len(senders), "per_sender", per)
 	start := time.Now()
-	if err := presign(ctx, senders, per); err != nil {
+	if err := presign(ctx, senders, all, per); err != nil {
 		return fmt.Errorf("pre-sign: %w", err)
 	}
 	r.log.Info("pre-signed", "took", time.Since(start).Round(time.Millisecond))

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cartesi/sequencer/internal/modroot"
+	"github.com/cartesi/sequencer/internal/pgtest"
 	"github.com/stretchr/testify/require"
 )
 
@@ -23,13 +24,14 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binary = path
-	code := m.Run()
+	code := pgtest.Run(m)
 	cleanup()
 	os.Exit(code)
 }
 
 // TestBenchSmoke runs the whole bench briefly: a real durable cluster, a
-// serve child, load and the feed check. It asserts correctness, not speed.
+// pending-deposit wave spread over blocks, a serve child timed to ready and
+// to drained, load and the feed check. It asserts correctness, not speed.
 func TestBenchSmoke(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts PostgreSQL and a serve process")
@@ -38,7 +40,7 @@ func TestBenchSmoke(t *testing.T) {
 	defer cancel()
 	rep, err := Run(ctx, Options{
 		Concurrency: 4, Warmup: 200 * time.Millisecond, Duration: time.Second, Senders: 32,
-		MaxRateOps: 5000, ServeBinary: binary,
+		PendingDeposits: 2*PendingPerBlock + 1, MaxRateOps: 5000, ServeBinary: binary,
 		Logger: slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelInfo})),
 	})
 	require.NoError(t, err)
@@ -55,6 +57,20 @@ func TestBenchSmoke(t *testing.T) {
 	require.Positive(t, rep.ServeRSS.Peak)
 	require.Equal(t, "on", rep.Postgres.Fsync)
 	require.Equal(t, "on", rep.Postgres.SynchronousCommit)
+	require.Equal(t, 32, rep.LoadSenders)
+	require.Equal(t, ServeStart{Deposits: 32 + 2*PendingPerBlock + 1, DepositBlocks: 4,
+		FundSeconds: rep.Start.FundSeconds, TimeToReadySeconds: rep.Start.TimeToReadySeconds,
+		DrainSeconds: rep.Start.DrainSeconds}, rep.Start)
+	require.Positive(t, rep.Start.FundSeconds)
+	require.Positive(t, rep.Start.TimeToReadySeconds)
+	require.GreaterOrEqual(t, rep.Start.DrainSeconds, rep.Start.TimeToReadySeconds)
+	// The longest-commit gauge may be absent from this serve build (n/a);
+	// when present it covers the drain and can only grow with the load.
+	if rep.LongestCommit.AfterDrain != nil {
+		require.Positive(t, *rep.LongestCommit.AfterDrain)
+		require.NotNil(t, rep.LongestCommit.AfterLoad)
+		require.GreaterOrEqual(t, *rep.LongestCommit.AfterLoad, *rep.LongestCommit.AfterDrain)
+	}
 }
 
 type testWriter []byte

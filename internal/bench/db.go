@@ -121,27 +121,33 @@ func (db *database) info(ctx context.Context) (PGInfo, error) {
 // are at most fee_to_linear(max_fee) ≈ 5.6e6 units per op.
 var depositAmount = uint256.MustFromBig(new(big.Int).Exp(big.NewInt(10), big.NewInt(30), nil))
 
-// fund writes, as the L1 reader would, one deposit per sender at block 1,
-// the safe head at block 2 (timestamp now) and the batch submitter.
-func (db *database) fund(ctx context.Context, senders []common.Address) error {
+// fund writes, as the L1 reader would, one deposit per sender and then
+// layout.pending deposits to fresh accounts, on the blocks layout assigns,
+// with COPY (copyChunk rows a statement); then the safe head at the block
+// after the last deposit (timestamp now) and the batch submitter. Nothing
+// is drained yet: serve drains it all when it starts.
+func (db *database) fund(ctx context.Context, senders []common.Address, layout depositLayout) error {
 	w, err := l1rows.New(ctx, db.pool)
 	if err != nil {
 		return err
 	}
-	const chunk = 1000
-	for lo := 0; lo < len(senders); lo += chunk {
-		hi := min(lo+chunk, len(senders))
-		inputs := make([]l1rows.Input, 0, hi-lo)
-		for _, s := range senders[lo:hi] {
-			inputs = append(inputs, l1rows.Input{Sender: world.portal, Block: 1,
-				Payload: wallet.EncodeDeposit(world.token, s, depositAmount, nil)})
+	inputs := make([]l1rows.Input, 0, min(copyChunk, layout.total()))
+	for lo := 0; lo < layout.total(); lo += copyChunk {
+		inputs = inputs[:0]
+		for i := lo; i < min(lo+copyChunk, layout.total()); i++ {
+			to, amount := pendingDepositor(i-layout.senders), pendingAmount
+			if i < layout.senders {
+				to, amount = senders[i], depositAmount
+			}
+			inputs = append(inputs, l1rows.Input{Sender: world.portal, Block: layout.block(i),
+				Payload: wallet.EncodeDeposit(world.token, to, amount, nil)})
 		}
-		if _, err := w.Append(ctx, inputs...); err != nil {
+		if _, err := w.Copy(ctx, inputs); err != nil {
 			return fmt.Errorf("write deposits: %w", err)
 		}
 	}
 	now := time.Now()
-	if err := w.SetSafeHead(ctx, 2, now, now); err != nil {
+	if err := w.SetSafeHead(ctx, layout.safeHead(), now, now); err != nil {
 		return err
 	}
 	if err := w.SetBatchSubmitter(ctx, world.submitter); err != nil {

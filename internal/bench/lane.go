@@ -36,16 +36,7 @@ var laneMetrics = []string{
 // scrapeLane reads the lane counters from serve's internal /metrics.
 func scrapeLane(internalAddr string) (laneSample, error) {
 	s := laneSample{at: time.Now()}
-	client := &http.Client{Timeout: 5 * time.Second}
-	resp, err := client.Get("http://" + internalAddr + "/metrics")
-	if err != nil {
-		return s, fmt.Errorf("scrape serve metrics: %w", err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return s, fmt.Errorf("scrape serve metrics: HTTP %d", resp.StatusCode)
-	}
-	vals, err := parseMetrics(resp.Body, laneMetrics)
+	vals, err := scrapeMetrics(internalAddr, laneMetrics)
 	if err != nil {
 		return s, err
 	}
@@ -55,6 +46,21 @@ func scrapeLane(internalAddr string) (laneSample, error) {
 	s.commitSum, s.commitCount = vals[laneMetrics[0]], vals[laneMetrics[1]]
 	s.chunkSum, s.chunks = vals[laneMetrics[2]], vals[laneMetrics[3]]
 	return s, nil
+}
+
+// scrapeMetrics reads the named unlabelled samples from serve's internal
+// /metrics; absent ones are absent from the map.
+func scrapeMetrics(internalAddr string, names []string) (map[string]float64, error) {
+	client := &http.Client{Timeout: 5 * time.Second}
+	resp, err := client.Get("http://" + internalAddr + "/metrics")
+	if err != nil {
+		return nil, fmt.Errorf("scrape serve metrics: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("scrape serve metrics: HTTP %d", resp.StatusCode)
+	}
+	return parseMetrics(resp.Body, names)
 }
 
 // parseMetrics extracts unlabelled samples of the named metrics from the
@@ -97,4 +103,24 @@ func laneBetween(a, b laneSample) Lane {
 		l.MeanChunkOps = (b.chunkSum - a.chunkSum) / chunks
 	}
 	return l
+}
+
+// longestCommitMetric is serve's gauge of the longest lane commit (ops,
+// frames with their drains, seals) since the process started.
+const longestCommitMetric = "sequencer_lane_longest_commit_seconds"
+
+// scrapeLongestCommit reads longestCommitMetric in milliseconds; nil when
+// serve does not export it (a build before the gauge) or the scrape fails,
+// reported as n/a rather than failing the run.
+func scrapeLongestCommit(internalAddr string) (*float64, error) {
+	vals, err := scrapeMetrics(internalAddr, []string{longestCommitMetric})
+	if err != nil {
+		return nil, err
+	}
+	v, ok := vals[longestCommitMetric]
+	if !ok {
+		return nil, nil
+	}
+	ms := v * 1000
+	return &ms, nil
 }

@@ -18,9 +18,15 @@ type Report struct {
 	Concurrency     int     `json:"concurrency"`
 	WarmupSeconds   float64 `json:"warmup_seconds"`
 	DurationSeconds float64 `json:"duration_seconds"` // the measured window actually run
-	Senders         int     `json:"senders"`
-	Client          string  `json:"client"`
-	Postgres        PGInfo  `json:"postgres"`
+	Senders         int     `json:"senders"`          // funded accounts
+	// LoadSenders is how many of them send: the pre-signing budget
+	// (MaxRateOps × (warm-up+duration) ops) is spread over at most that
+	// many senders, so a million accounts do not mean a million signatures.
+	LoadSenders     int        `json:"load_senders"`
+	PendingDeposits int        `json:"pending_deposits"`
+	Client          string     `json:"client"`
+	Postgres        PGInfo     `json:"postgres"`
+	Start           ServeStart `json:"serve_start"`
 
 	// Accepted counts 200 answers acknowledged inside the measured window.
 	Accepted       int     `json:"accepted"`
@@ -45,10 +51,33 @@ type Report struct {
 	Mismatched int `json:"feed_mismatched"`
 	Unmatched  int `json:"unmatched"`
 
-	ServeRSS RSS      `json:"serve_rss"`
-	CPU      CPU      `json:"cpu_during_load"`
-	Lane     Lane     `json:"lane_during_load"`
-	Ceilings Ceilings `json:"ceilings"`
+	ServeRSS RSS  `json:"serve_rss"`
+	CPU      CPU  `json:"cpu_during_load"`
+	Lane     Lane `json:"lane_during_load"`
+	// LongestCommit is serve's longest lane commit since it started.
+	LongestCommit LongestCommit `json:"longest_lane_commit_ms"`
+	Ceilings      Ceilings      `json:"ceilings"`
+}
+
+// ServeStart is how serve came up on the deposits written before it
+// started: one per sender plus the pending ones, none drained.
+type ServeStart struct {
+	Deposits      int     `json:"deposits"`
+	DepositBlocks int     `json:"deposit_blocks"`
+	FundSeconds   float64 `json:"fund_seconds"` // writing them (COPY), before serve started
+	// TimeToReadySeconds is serve's process start → the first /readyz 200.
+	TimeToReadySeconds float64 `json:"time_to_ready_seconds"`
+	// DrainSeconds is serve's process start → every deposit on the feed.
+	DrainSeconds float64 `json:"drain_seconds"`
+}
+
+// LongestCommit is serve's sequencer_lane_longest_commit_seconds gauge (the
+// longest lane commit of any kind since the process started), read once
+// the deposits are drained and again after the load. Null (n/a) when serve
+// does not export it.
+type LongestCommit struct {
+	AfterDrain *float64 `json:"after_drain"`
+	AfterLoad  *float64 `json:"after_load"`
 }
 
 // PGInfo describes the database the run used.
@@ -127,8 +156,14 @@ func (r *Report) WriteText(w io.Writer) error {
 	line := func(k, format string, args ...any) { fmt.Fprintf(tw, "%s\t"+format+"\n", append([]any{k}, args...)...) }
 	fmt.Fprintf(tw, "sequencer bench\n")
 	line("concurrency", "%d (workers, one request in flight each; client %s)", r.Concurrency, r.Client)
-	line("window", "%.1fs measured after %.1fs warm-up, %d senders", r.DurationSeconds, r.WarmupSeconds, r.Senders)
+	line("window", "%.1fs measured after %.1fs warm-up", r.DurationSeconds, r.WarmupSeconds)
+	line("state", "%d funded senders (%d of them sending), %d pending deposits", r.Senders, r.LoadSenders, r.PendingDeposits)
 	line("postgres", "%s", r.Postgres.describe())
+	line("deposits at start", "%d undrained over %d L1 blocks (written in %.2fs)", r.Start.Deposits, r.Start.DepositBlocks, r.Start.FundSeconds)
+	line("time-to-ready", "%.2fs (serve process start → /readyz 200)", r.Start.TimeToReadySeconds)
+	line("drain time", "%.2fs (serve process start → all %d deposits on the feed)", r.Start.DrainSeconds, r.Start.Deposits)
+	line("longest lane commit", "%s after the drain, %s after the load (since serve started)",
+		describeMs(r.LongestCommit.AfterDrain), describeMs(r.LongestCommit.AfterLoad))
 	line("accepted", "%.0f tx/s (%d ops in the measured window)", r.AcceptedPerSec, r.Accepted)
 	line("ack latency", "%s", r.Ack.describe(true))
 	line("submit-to-feed", "%s", r.Feed.describe(false))
@@ -210,6 +245,14 @@ func describeCounts(m map[string]int) string {
 		parts[i] = fmt.Sprintf("%s: %d", k, m[k])
 	}
 	return strings.Join(parts, ", ")
+}
+
+// describeMs prints an optional figure in milliseconds, n/a when absent.
+func describeMs(v *float64) string {
+	if v == nil {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.2f ms", *v)
 }
 
 func mib(b int64) float64 { return float64(b) / (1 << 20) }

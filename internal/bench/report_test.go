@@ -79,3 +79,31 @@ func TestTallyAndFeedMatch(t *testing.T) {
 	require.NoError(t, json.Unmarshal(js.Bytes(), &back))
 	require.Equal(t, rep.Accepted, back.Accepted)
 }
+
+// TestReportServeStart: the start figures and the longest lane commit are
+// printed, an absent gauge as n/a (null in JSON), and survive JSON.
+func TestReportServeStart(t *testing.T) {
+	drain := 41.5
+	rep := Report{Senders: MaxSenders, LoadSenders: 700_000, PendingDeposits: 100_000,
+		Start: ServeStart{Deposits: MaxSenders + 100_000, DepositBlocks: 200, FundSeconds: 9.25,
+			TimeToReadySeconds: 1.75, DrainSeconds: 30.5},
+		LongestCommit: LongestCommit{AfterDrain: &drain}}
+	var text, js bytes.Buffer
+	require.NoError(t, rep.WriteText(&text))
+	for _, want := range []string{
+		"1000000 funded senders (700000 of them sending), 100000 pending deposits",
+		"1100000 undrained over 200 L1 blocks (written in 9.25s)",
+		"time-to-ready", "1.75s (serve process start → /readyz 200)",
+		"drain time", "30.50s (serve process start → all 1100000 deposits on the feed)",
+		"41.50 ms after the drain, n/a after the load",
+	} {
+		require.Contains(t, text.String(), want)
+	}
+	require.NoError(t, rep.WriteJSON(&js))
+	require.Contains(t, js.String(), `"after_load": null`)
+	var back Report
+	require.NoError(t, json.Unmarshal(js.Bytes(), &back))
+	require.Equal(t, rep.Start, back.Start)
+	require.Equal(t, rep.LongestCommit, back.LongestCommit)
+	require.Equal(t, []int{MaxSenders, 700_000, 100_000}, []int{back.Senders, back.LoadSenders, back.PendingDeposits})
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -29,6 +30,8 @@ type serveProc struct {
 	logPath  string
 	logFile  *os.File
 	exited   chan struct{}
+	started  time.Time     // just before the process was spawned
+	ready    time.Duration // started → the first /readyz 200
 }
 
 // startServe spawns `binary serve` against dbURL on free loopback ports,
@@ -52,6 +55,7 @@ func startServe(ctx context.Context, binary, dbURL, logDir string) (*serveProc, 
 	// Own process group: a terminal's Ctrl-C reaches the bench only, which
 	// then stops the child in order. The child dies with the bench.
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	p.started = time.Now()
 	if err := p.cmd.Start(); err != nil {
 		p.logFile.Close()
 		return nil, fmt.Errorf("start serve: %w", err)
@@ -60,6 +64,7 @@ func startServe(ctx context.Context, binary, dbURL, logDir string) (*serveProc, 
 	if err := p.waitReady(ctx); err != nil {
 		return nil, errors.Join(err, p.stop())
 	}
+	p.ready = time.Since(p.started)
 	return p, nil
 }
 
@@ -121,6 +126,49 @@ func (p *serveProc) waitReady(ctx context.Context) error {
 			return fmt.Errorf("serve exited before becoming ready (%s); see %s", p.cmd.ProcessState, p.logPath)
 		case <-ctx.Done():
 			return fmt.Errorf("serve not ready: %w; see %s", ctx.Err(), p.logPath)
+		case <-tick.C:
+		}
+	}
+}
+
+// drainStall is how long the feed head may stand still before waitDrained
+// gives up: a lane draining bounded frames moves it every few hundred
+// milliseconds even on a loaded machine.
+const drainStall = 60 * time.Second
+
+// waitDrained polls the feed head until it reaches want (every deposit
+// written before the start is on the feed) and returns the time since the
+// process started. It fails when serve exits or the head stands still for
+// drainStall.
+func (p *serveProc) waitDrained(ctx context.Context, head func(context.Context) (uint64, error), want uint64, log *slog.Logger) (time.Duration, error) {
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	var last uint64
+	moved, logged := time.Now(), time.Now()
+	for {
+		h, err := head(ctx)
+		if err != nil {
+			return 0, err
+		}
+		if h >= want {
+			return time.Since(p.started), nil
+		}
+		now := time.Now()
+		if h != last {
+			last, moved = h, now
+		}
+		if now.Sub(moved) > drainStall {
+			return 0, fmt.Errorf("deposits not drained: the feed head stayed at %d of %d for %s; see %s", h, want, drainStall, p.logPath)
+		}
+		if now.Sub(logged) >= 5*time.Second {
+			log.Info("draining deposits", "feed_head", h, "of", want)
+			logged = now
+		}
+		select {
+		case <-p.exited:
+			return 0, fmt.Errorf("serve exited while draining deposits (%s); see %s", p.cmd.ProcessState, p.logPath)
+		case <-ctx.Done():
+			return 0, ctx.Err()
 		case <-tick.C:
 		}
 	}

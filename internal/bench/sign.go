@@ -9,7 +9,6 @@ import (
 	"sync"
 
 	"github.com/ethereum/go-ethereum/common"
-	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/holiman/uint256"
 
 	"github.com/cartesi/sequencer/api/wire"
@@ -40,24 +39,12 @@ var world = struct {
 const maxFee = 2000
 
 // sender is one funded account and its pre-signed ops, in nonce order
-// starting at 0.
+// starting at 0. key is nil for the senders that never sign (those beyond
+// the pre-signing budget) and dropped once the bodies are signed.
 type sender struct {
 	key    *ecdsa.PrivateKey
 	addr   common.Address
 	bodies [][]byte // POST /tx bodies; bodies[n] has nonce n
-}
-
-// newSenders derives n deterministic keys.
-func newSenders(n int) ([]*sender, error) {
-	out := make([]*sender, n)
-	for i := range out {
-		k, err := crypto.ToECDSA(crypto.Keccak256([]byte(fmt.Sprintf("sequencer bench sender %d", i))))
-		if err != nil {
-			return nil, fmt.Errorf("derive key %d: %w", i, err)
-		}
-		out[i] = &sender{key: k, addr: crypto.PubkeyToAddress(k.PublicKey)}
-	}
-	return out, nil
 }
 
 // addresses lists the senders' addresses.
@@ -69,18 +56,20 @@ func addresses(senders []*sender) []common.Address {
 	return out
 }
 
-// presign signs perSender transfers for every sender (i → i+1, amount 1,
-// sequential nonces) on all cores.
-func presign(ctx context.Context, senders []*sender, perSender int) error {
+// presign signs perSender transfers for every sender in senders (i → i+1
+// among all senders, amount 1, sequential nonces) on all cores; all is every
+// funded sender, senders its prefix that has keys.
+func presign(ctx context.Context, senders, all []*sender, perSender int) error {
 	jobs := make(chan int)
 	errs := make(chan error, len(senders))
 	var wg sync.WaitGroup
 	for range runtime.NumCPU() {
 		wg.Go(func() {
 			for i := range jobs {
-				if err := senders[i].sign(senders[(i+1)%len(senders)].addr, perSender); err != nil {
+				if err := senders[i].sign(all[(i+1)%len(all)].addr, perSender); err != nil {
 					errs <- err
 				}
+				senders[i].key = nil // not needed once signed; a million keys add up
 			}
 		})
 	}

@@ -23,7 +23,9 @@ func runBench(ctx context.Context, args []string, stdio Stdio) error {
 	concurrency := fs.Int("concurrency", bench.DefaultConcurrency, "closed-loop clients, one request in flight each")
 	duration := fs.Duration("duration", bench.DefaultDuration, "measured window, after the warm-up")
 	warmup := fs.Duration("warmup", bench.DefaultWarmup, "load before the measured window (not counted)")
-	senders := fs.Int("senders", 0, "funded senders (default max(1024, 8×concurrency))")
+	senders := fs.Int("senders", 0, fmt.Sprintf("funded senders, at most %d (default max(1024, 8×concurrency)); the pre-signing budget is spread over at most as many as it covers", bench.MaxSenders))
+	loadSenders := fs.Int("load-senders", 0, "senders that send during the load, the first ones (default: as many as the pre-signing budget gives one op each, up to --senders)")
+	pending := fs.Int("pending-deposits", 0, fmt.Sprintf("deposits to fresh accounts also waiting undrained when serve starts (%d per L1 block, at most %d)", bench.PendingPerBlock, bench.MaxPendingDeposits))
 	dbURL := fs.String("database-url", "", "use this existing EMPTY database (migrated by the bench) instead of a throwaway cluster")
 	maxRate := fs.Int("max-rate-ops", bench.DefaultMaxRateOps, "pre-signing budget in ops/s: signs max-rate-ops × (warmup+duration) ops up front")
 	client := fs.String("client", bench.ClientFastHTTP, "HTTP client: fasthttp or nethttp")
@@ -32,8 +34,11 @@ func runBench(ctx context.Context, args []string, stdio Stdio) error {
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
-	if *concurrency < 1 || *duration <= 0 || *warmup < 0 || *senders < 0 || *maxRate < 1 {
-		return usagef("concurrency, duration and max-rate-ops must be positive; warmup and senders not negative")
+	if *concurrency < 1 || *duration <= 0 || *warmup < 0 || *senders < 0 || *maxRate < 1 || *pending < 0 || *loadSenders < 0 {
+		return usagef("concurrency, duration and max-rate-ops must be positive; warmup, senders, load-senders and pending-deposits not negative")
+	}
+	if *senders > bench.MaxSenders || *pending > bench.MaxPendingDeposits {
+		return usagef("--senders must be at most %d and --pending-deposits at most %d", bench.MaxSenders, bench.MaxPendingDeposits)
 	}
 	if *client != bench.ClientFastHTTP && *client != bench.ClientNetHTTP {
 		return usagef("--client must be %s or %s", bench.ClientFastHTTP, bench.ClientNetHTTP)
@@ -43,7 +48,7 @@ func runBench(ctx context.Context, args []string, stdio Stdio) error {
 		return fmt.Errorf("locate the sequencer binary: %w", err)
 	}
 	rep, err := bench.Run(ctx, bench.Options{
-		Concurrency: *concurrency, Duration: *duration, Warmup: zeroAsTiny(*warmup), Senders: *senders,
+		Concurrency: *concurrency, Duration: *duration, Warmup: zeroAsTiny(*warmup), Senders: *senders, PendingDeposits: *pending, LoadSenders: *loadSenders,
 		DatabaseURL: *dbURL, MaxRateOps: *maxRate, Client: *client, ServeBinary: self, KeepLogs: *keepLogs,
 		Logger: newLogger(stdio, "bench"),
 	})
