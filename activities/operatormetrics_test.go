@@ -30,10 +30,20 @@ func TestWalletGaugesFollowSpend(t *testing.T) {
 	p := plan(t, acts, nil, 16, 0)
 	require.Len(t, p.Sends, 2)
 	window, _ := send(t, acts, p)
+	// Both mined before the plan that sees them: a plan that saw only the
+	// first would count its fee, and the workflow would hand the next plan a
+	// window without it — here the same window goes back, so waiting with
+	// plans would count the first transaction twice.
 	require.Eventually(t, func() bool {
-		p = plan(t, acts, window, 16, 0)
-		return len(p.Included) == 2
+		for _, e := range window {
+			if _, err := eth.TransactionReceipt(ctx, common.HexToHash(e.TxHash)); err != nil {
+				return false
+			}
+		}
+		return true
 	}, 10*time.Second, 20*time.Millisecond)
+	p = plan(t, acts, window, 16, 0)
+	require.Len(t, p.Included, 2)
 
 	wantFees := new(big.Int)
 	for _, e := range p.Included {
