@@ -126,6 +126,8 @@ type Config struct {
 
 	FeeOracleSettings  // SEQ_FEE_ORACLE_* (internal/config/feeoracle.go)
 	OperationsSettings // logging and signer (internal/config/operations.go)
+	FeedSettings       // SEQ_FEED_*, SEQ_HISTORY_* (internal/config/feed.go)
+	ReceiptSettings    // SEQ_RECEIPT_* (internal/config/receipts.go)
 }
 
 // Error is a configuration error naming the variable at fault.
@@ -220,6 +222,12 @@ func (c Config) Validate(role Role) error {
 		return err
 	}
 	if err := c.OperationsSettings.validate(role); err != nil {
+		return err
+	}
+	if err := c.FeedSettings.validate(role); err != nil {
+		return err
+	}
+	if err := c.ReceiptSettings.validate(role); err != nil {
 		return err
 	}
 	switch role {
