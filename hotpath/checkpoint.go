@@ -61,7 +61,7 @@ func (c CheckpointConfig) withDefaults() CheckpointConfig {
 }
 
 // replayPage is how many replay rows one read fetches.
-const replayPage = 10000
+const replayPage = 2000
 
 // Replica is an application moved forward through the valid replay rows:
 // the state at some boundary. Not safe for concurrent use.
@@ -70,6 +70,14 @@ type Replica struct {
 	app    app.Application
 	offset uint64 // the last replay offset applied
 	ok     bool   // app and offset describe a state of the current history
+	// pace, when set, is called after each page of replay with the time
+	// the page took; it may sleep to bound the replica's share of the
+	// machine (the checkpointer's first replica may replay millions of
+	// rows while the lane serves). It returns ctx's error if ctx ended.
+	pace func(ctx context.Context, work time.Duration) error
+	// paused is the time pace slept, in total: the checkpointer spaces
+	// checkpoints by their work, not their pauses.
+	paused time.Duration
 }
 
 // NewReplica returns a replica that starts from the database on first use.
@@ -101,6 +109,7 @@ func (r *Replica) StateAt(ctx context.Context, cs *store.CheckpointStore, b stor
 	}
 	applied := 0
 	for r.offset < b.StateOffset {
+		start := time.Now()
 		rows, err := cs.ReplayRows(ctx, r.offset, b.StateOffset, replayPage)
 		if err != nil {
 			r.Reset()
@@ -117,6 +126,13 @@ func (r *Replica) StateAt(ctx context.Context, cs *store.CheckpointStore, b stor
 		}
 		applied += len(rows)
 		r.offset = rows[len(rows)-1].Offset
+		if r.pace != nil && r.offset < b.StateOffset {
+			paused := time.Now()
+			if err := r.pace(ctx, paused.Sub(start)); err != nil {
+				return nil, applied, err
+			}
+			r.paused += time.Since(paused)
+		}
 	}
 	r.offset = b.StateOffset
 	return r.app.Snapshot(), applied, nil
@@ -135,6 +151,15 @@ func (l *Lane) runCheckpointer(ctx context.Context) {
 	// accepted frontier and the newest sealed batch only advance, but for
 	// a recovery), so neither ever restores from the database to go back.
 	accepted, newest := NewReplica(l.deps.NewApp), NewReplica(l.deps.NewApp)
+	// A long replay (the first checkpoint after a million deposits) runs at
+	// about 1/CostFactor duty, like the checkpoints themselves.
+	pace := func(ctx context.Context, work time.Duration) error {
+		if !sleepCtx(ctx, time.Duration(cfg.CostFactor-1)*work) {
+			return ctx.Err()
+		}
+		return nil
+	}
+	accepted.pace, newest.pace = pace, pace
 	var (
 		generation uint64
 		nextAt     time.Time
@@ -165,6 +190,7 @@ func (l *Lane) runCheckpointer(ctx context.Context) {
 			}
 		}
 		start := time.Now()
+		accepted.paused, newest.paused = 0, 0
 		did := false
 		for _, t := range []struct {
 			b       *store.Boundary
@@ -181,7 +207,8 @@ func (l *Lane) runCheckpointer(ctx context.Context) {
 			did = true
 		}
 		if did {
-			nextAt = time.Now().Add(max(cfg.Gap, time.Duration(cfg.CostFactor)*time.Since(start)))
+			work := time.Since(start) - accepted.paused - newest.paused
+			nextAt = time.Now().Add(max(cfg.Gap, time.Duration(cfg.CostFactor)*work))
 		}
 	}
 }
