@@ -14,6 +14,7 @@ import (
 	"github.com/cartesi/sequencer/app"
 	"github.com/cartesi/sequencer/app/wallet"
 	"github.com/cartesi/sequencer/hotpath"
+	"github.com/cartesi/sequencer/internal/l1rows"
 	"github.com/cartesi/sequencer/protocol"
 	"github.com/cartesi/sequencer/protocol/scheduler"
 	"github.com/cartesi/sequencer/store"
@@ -183,22 +184,27 @@ func TestDepositWaveDrainsOverBoundedFrames(t *testing.T) {
 	ctx := context.Background()
 	const bound = 10
 	e := newEnv(t, envOptions{setup: smallBatches, maxBatchOpen: time.Hour, maxDrain: bound})
-	// 2 funding deposits, then 140 more over blocks 2..20 with uneven
-	// counts, block 7 holding 25 (more than the bound).
+	// 2 funding deposits, then a wave over blocks 2..200 with uneven
+	// counts, block 7 holding 25 (more than the bound): about 90 frames to
+	// catch up, long enough that user ops land between them.
 	e.deposit(0, 10_000_000, 1)
 	e.deposit(1, 10_000_000, 1)
 	total := 2
-	for blk := uint64(2); blk <= 20; blk++ {
+	var wave []l1rows.Input
+	for blk := uint64(2); blk <= 200; blk++ {
 		n := int(blk % 9)
 		if blk == 7 {
 			n = 25
 		}
 		for k := 0; k < n; k++ {
-			e.deposit(2+k%5, 1000+uint64(k), blk)
+			wave = append(wave, l1rows.Input{Sender: portal, Block: blk,
+				Payload: wallet.EncodeDeposit(token, e.addr(2+k%5), uint256.NewInt(1000+uint64(k)), nil)})
 		}
 		total += n
 	}
-	e.advance(21)
+	_, err := e.l1.Append(ctx, wave...)
+	require.NoError(t, err)
+	e.advance(201)
 	require.NoError(t, e.l1.SetBatchSubmitter(ctx, submitter))
 	e.waitIntake(true)
 	// Ops while the lane catches up: they land between drains.
@@ -232,7 +238,7 @@ func TestDepositWaveDrainsOverBoundedFrames(t *testing.T) {
 		frames++
 		require.GreaterOrEqual(t, uint64(safe), prevSafe, "safe blocks never decrease")
 		require.True(t, n <= bound || blocks == 1, "frame at %d drains %d inputs over %d blocks", safe, n, blocks)
-		if n > 0 && uint64(safe) < 21 {
+		if n > 0 && uint64(safe) < 201 {
 			shortFrames++
 		}
 		prevSafe = uint64(safe)
