@@ -179,9 +179,11 @@ func SecretValues(lookup func(string) (string, bool)) []string {
 			out = append(out, logging.URLSecrets(v)...)
 		}
 	}
-	if v, ok := lookup(Prefix + "_BATCH_SUBMITTER_PRIVATE_KEY"); ok && v != "" {
-		v = strings.TrimSpace(v)
-		out = append(out, v, strings.TrimPrefix(v, "0x"))
+	for _, name := range []string{"BATCH_SUBMITTER_PRIVATE_KEY", "RECEIPT_PRIVATE_KEY"} {
+		if v, ok := lookup(Prefix + "_" + name); ok && v != "" {
+			v = strings.TrimSpace(v)
+			out = append(out, v, strings.TrimPrefix(v, "0x"))
+		}
 	}
 	for _, name := range []string{"TEMPORAL_API_KEY", "TEMPORAL_TLS_CLIENT_KEY_DATA", "TEMPORAL_CODEC_AUTH"} {
 		if v, ok := lookup(name); ok && v != "" {

@@ -108,7 +108,12 @@ func URLSecrets(raw string) []string {
 	if u.RawQuery != "" {
 		out = append(out, u.RawQuery)
 		for _, kv := range strings.Split(u.RawQuery, "&") {
-			_, v, _ := strings.Cut(kv, "=")
+			k, v, _ := strings.Cut(kv, "=")
+			if isPublicQueryKey(k) {
+				// Settings, not credentials: filtering "disable" would
+				// blank that word everywhere in the output.
+				continue
+			}
 			out = append(out, v)
 			if dec, err := url.QueryUnescape(v); err == nil {
 				out = append(out, dec)
@@ -127,4 +132,16 @@ func URLSecrets(raw string) []string {
 		}
 	}
 	return out
+}
+
+// isPublicQueryKey reports connection settings that carry no credential:
+// their values are common words (sslmode=disable) that the filter must not
+// blank everywhere in the output.
+func isPublicQueryKey(k string) bool {
+	switch strings.ToLower(k) {
+	case "sslmode", "application_name", "connect_timeout", "target_session_attrs", "pool_max_conns",
+		"pool_min_conns", "timezone", "search_path", "statement_cache_capacity", "default_query_exec_mode":
+		return true
+	}
+	return false
 }
