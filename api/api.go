@@ -15,7 +15,6 @@ import (
 	"log/slog"
 	"net"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -24,6 +23,7 @@ import (
 
 	"github.com/cartesi/sequencer/feed"
 	"github.com/cartesi/sequencer/hotpath"
+	"github.com/cartesi/sequencer/internal/receipt"
 	"github.com/cartesi/sequencer/protocol"
 	"github.com/cartesi/sequencer/store"
 )
@@ -76,6 +76,16 @@ type Config struct {
 	WSPingInterval time.Duration
 	// ShutdownTimeout bounds Run's graceful shutdown.
 	ShutdownTimeout time.Duration
+
+	// Feed and history limits (SEQ_FEED_*, SEQ_HISTORY_*; ws.go,
+	// history.go, docs/history.md). Zero values take the defaults.
+	MaxSubscribers       int  // global feed cap (MaxSubscribers)
+	MaxSubscribersPerIP  int  // per client IP (DefaultMaxSubscribersPerIP)
+	DisableCompression   bool // never negotiate permessage-deflate
+	HistoryMaxConcurrent int  // GET /history reads in flight (DefaultHistoryMaxConcurrent)
+	// CatchUpWindow is the most entries a resume may replay over the feed
+	// (MaxCatchUp; tests shorten it).
+	CatchUpWindow int
 }
 
 func (c Config) withDefaults() Config {
@@ -94,6 +104,7 @@ func (c Config) withDefaults() Config {
 	if c.ShutdownTimeout <= 0 {
 		c.ShutdownTimeout = DefaultShutdownTimeout
 	}
+	c = c.feedDefaults() // ws.go
 	return c
 }
 
@@ -124,6 +135,9 @@ type FeedStore interface {
 	Entries(ctx context.Context, afterOffset uint64, limit int) ([]feed.Entry, error)
 	CountAfter(ctx context.Context, afterOffset uint64, limit int) (int, error)
 	OffsetState(ctx context.Context, offset uint64) (invalidated bool, lastValidBefore uint64, err error)
+	// ResumeState and Page decide and serve resumes (history.go).
+	ResumeState(ctx context.Context, q store.ResumeQuery) (store.ResumeState, error)
+	Page(ctx context.Context, q store.ResumeQuery, limit int, check func(store.ResumeState) error) (store.ResumeState, []feed.Entry, error)
 }
 
 // SnapshotStore reads snapshots (store.SnapshotReader).
@@ -131,6 +145,13 @@ type SnapshotStore interface {
 	FinalizedSnapshot(ctx context.Context) (store.Snapshot, bool, error)
 	FinalizedSnapshotInfo(ctx context.Context) (store.Snapshot, bool, error)
 	LatestSnapshot(ctx context.Context) (store.Snapshot, bool, error)
+}
+
+// ReceiptSigner signs soft confirmations (*receipt.Signer). Sign is called
+// concurrently from the POST /tx handlers, after the lane's commit.
+type ReceiptSigner interface {
+	Sign(c receipt.Confirmation) (receipt.Receipt, error)
+	Address() common.Address
 }
 
 // Pinger checks the database for /healthz (*pgxpool.Pool has it).
@@ -153,6 +174,10 @@ type Deps struct {
 	Log        *slog.Logger
 	Registerer prometheus.Registerer
 	Gatherer   prometheus.Gatherer
+
+	// Receipts signs POST /tx's soft confirmations; nil disables receipts
+	// (no receipt in the body, GET /receipt_key is 404 RECEIPTS_DISABLED).
+	Receipts ReceiptSigner
 }
 
 // Server is the public and internal HTTP servers. Its methods are safe for
@@ -166,8 +191,10 @@ type Server struct {
 	public   *fiber.App
 	internal *fiber.App
 
-	// subscribers counts reserved feed slots (admission, ≤ MaxSubscribers).
-	subscribers atomic.Int64
+	// slots admits feed subscribers (global and per-IP caps, ws.go).
+	slots feedSlots
+	// history bounds the GET /history reads in flight (history.go).
+	history chan struct{}
 	// stopping is closed by Shutdown: feed handlers close with 1001.
 	stopping chan struct{}
 	stopOnce sync.Once
@@ -194,6 +221,8 @@ func New(cfg Config, deps Deps) *Server {
 		metrics:  newMetrics(deps.Registerer),
 		stopping: make(chan struct{}),
 	}
+	s.slots.perIP = make(map[string]int)
+	s.history = make(chan struct{}, s.cfg.HistoryMaxConcurrent)
 	s.public = fiber.New(fiber.Config{
 		AppName:               "sequencer",
 		BodyLimit:             MaxBodyBytes,

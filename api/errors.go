@@ -20,6 +20,12 @@ const (
 	CodeL1Backlog         = "L1_BACKLOG"         // 429 (admission control: the L1 queue delay is at the hard line)
 	CodeInternalError     = "INTERNAL_ERROR"     // 500
 	CodeUnavailable       = "UNAVAILABLE"        // 503
+
+	// Resumable history (ws.go, history.go, docs/history.md).
+	CodeInvalidRequest     = "INVALID_REQUEST"     // 400 (generation or limit)
+	CodeStaleGeneration    = "STALE_GENERATION"    // 409 + last_valid_offset, generation
+	CodeAheadOfHead        = "AHEAD_OF_HEAD"       // 409 + head
+	CodeHistoryUnavailable = "HISTORY_UNAVAILABLE" // 410 + head
 )
 
 // ErrorBody is the JSON of every error response.
@@ -27,6 +33,11 @@ type ErrorBody struct {
 	OK      bool   `json:"ok"` // always false
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	// Set only by the history refusals (STALE_GENERATION, AHEAD_OF_HEAD,
+	// HISTORY_UNAVAILABLE).
+	LastValidOffset *uint64 `json:"last_valid_offset,omitempty"`
+	Generation      *uint64 `json:"generation,omitempty"`
+	Head            *uint64 `json:"head,omitempty"`
 }
 
 // apiError is an error response a handler returns; the app's error handler
@@ -35,6 +46,7 @@ type apiError struct {
 	status  int
 	code    string
 	message string
+	detail  ErrorBody // the history refusals' extra fields
 }
 
 func (e *apiError) Error() string { return e.code + ": " + e.message }
@@ -59,7 +71,8 @@ func (s *Server) errorHandler(count bool) fiber.ErrorHandler {
 		if count {
 			s.metrics.rejections.WithLabelValues(ae.code).Inc()
 		}
-		return c.Status(ae.status).JSON(ErrorBody{OK: false, Code: ae.code, Message: ae.message})
+		return c.Status(ae.status).JSON(ErrorBody{OK: false, Code: ae.code, Message: ae.message,
+			LastValidOffset: ae.detail.LastValidOffset, Generation: ae.detail.Generation, Head: ae.detail.Head})
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/cors"
 
 	"github.com/cartesi/sequencer/hotpath"
+	"github.com/cartesi/sequencer/internal/receipt"
 	"github.com/cartesi/sequencer/protocol"
 )
 
@@ -24,10 +25,13 @@ func (s *Server) routesPublic(app *fiber.App) {
 	app.Get("/fee", s.getFee)
 	app.Get("/nonce", s.getNonce)
 	app.Get("/domain", s.getDomain)
+	app.Get("/receipt_key", s.getReceiptKey)
 	app.Get("/ws/subscribe", s.wsPrecheck, s.wsHandler())
+	app.Get("/history", s.getHistory)
 	app.Get("/livez", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
 	app.Get("/readyz", s.getReadyz)
 	app.Get("/healthz", s.getHealthz)
+	app.Get("/openapi.yaml", getOpenAPI)
 }
 
 // TxResponse is the body of a successful POST /tx.
@@ -37,6 +41,9 @@ type TxResponse struct {
 	Nonce  uint32 `json:"nonce"`
 	Offset uint64 `json:"offset"`
 	Fee    uint16 `json:"fee"`
+	// Receipt is the signed soft confirmation (docs/receipts.md); absent
+	// when receipts are disabled.
+	Receipt *receipt.Receipt `json:"receipt,omitempty"`
 }
 
 // postTx verifies a signed user op in the handler (fiber runs handlers
@@ -58,7 +65,43 @@ func (s *Server) postTx(c *fiber.Ctx) error {
 		return s.submitError(op, err)
 	}
 	s.metrics.ackLatency.Observe(time.Since(start).Seconds())
-	return c.JSON(TxResponse{OK: true, Sender: rcpt.Sender.Hex(), Nonce: rcpt.Nonce, Offset: rcpt.Offset, Fee: rcpt.Fee})
+	return c.JSON(TxResponse{OK: true, Sender: rcpt.Sender.Hex(), Nonce: rcpt.Nonce, Offset: rcpt.Offset, Fee: rcpt.Fee,
+		Receipt: s.signReceipt(op, rcpt)})
+}
+
+// CodeReceiptsDisabled: GET /receipt_key when no receipt key is configured
+// (404).
+const CodeReceiptsDisabled = "RECEIPTS_DISABLED"
+
+// signReceipt signs the soft confirmation of a committed op, or returns nil
+// when receipts are disabled. The op is committed whatever happens here, so
+// a signing failure (a bug: signing a well-formed message cannot fail) is
+// logged and answered without a receipt rather than as an error the client
+// would retry.
+func (s *Server) signReceipt(op hotpath.Op, rcpt hotpath.Receipt) *receipt.Receipt {
+	if s.deps.Receipts == nil {
+		return nil
+	}
+	r, err := s.deps.Receipts.Sign(receipt.Confirmation{Sender: rcpt.Sender, Nonce: rcpt.Nonce,
+		OpHash: s.deps.Domain.Digest(op.UserOp), Offset: rcpt.Offset, BatchNonce: rcpt.BatchNonce, Generation: rcpt.Generation})
+	if err != nil {
+		s.log.Error("sign receipt", "sender", rcpt.Sender, "offset", rcpt.Offset, "err", err)
+		return nil
+	}
+	return &r
+}
+
+// ReceiptKeyResponse is the body of GET /receipt_key: the address that
+// signs receipts.
+type ReceiptKeyResponse struct {
+	Address string `json:"address"` // EIP-55
+}
+
+func (s *Server) getReceiptKey(c *fiber.Ctx) error {
+	if s.deps.Receipts == nil {
+		return newError(fiber.StatusNotFound, CodeReceiptsDisabled, "receipts are disabled: this sequencer has no receipt key")
+	}
+	return c.JSON(ReceiptKeyResponse{Address: s.deps.Receipts.Address().Hex()})
 }
 
 // submitError classifies a lane error. Only known errors reach the client
@@ -101,6 +144,7 @@ type FeeResponse struct {
 }
 
 func (s *Server) getFee(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderCacheControl, "no-store") // a quote of this instant
 	q, err := s.deps.Lane.Quote()
 	if err != nil {
 		return s.readError("fee", err)
@@ -115,6 +159,7 @@ type NonceResponse struct {
 }
 
 func (s *Server) getNonce(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderCacheControl, "no-store") // the lane's state of this instant
 	raw := c.Query("sender")
 	if raw == "" {
 		return badRequest("missing query parameter sender")
@@ -260,7 +305,7 @@ func (s *Server) getHealthz(c *fiber.Ctx) error {
 		},
 		Database:    db,
 		Danger:      st.Danger,
-		Subscribers: s.subscribers.Load(),
+		Subscribers: s.subscriberCount(),
 		Admission:   admissionHealth(st.Admission),
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 
 	"github.com/cartesi/sequencer/feed"
 	"github.com/cartesi/sequencer/hotpath"
+	"github.com/cartesi/sequencer/store"
 )
 
 // WebSocket close codes the feed uses besides the standard ones.
@@ -40,30 +42,82 @@ const (
 	slotClaimTimeout = 10 * time.Second
 )
 
+// Defaults of the feed's configurable limits (SEQ_FEED_*, SEQ_HISTORY_*).
+const (
+	DefaultMaxSubscribersPerIP  = 4
+	DefaultHistoryMaxConcurrent = 16
+)
+
+func (c Config) feedDefaults() Config {
+	if c.MaxSubscribers <= 0 {
+		c.MaxSubscribers = MaxSubscribers
+	}
+	if c.MaxSubscribersPerIP <= 0 {
+		c.MaxSubscribersPerIP = DefaultMaxSubscribersPerIP
+	}
+	if c.HistoryMaxConcurrent <= 0 {
+		c.HistoryMaxConcurrent = DefaultHistoryMaxConcurrent
+	}
+	if c.CatchUpWindow <= 0 {
+		c.CatchUpWindow = MaxCatchUp
+	}
+	return c
+}
+
+// feedSlots counts reserved subscriber slots, in all and per client IP, so
+// one address cannot take the whole feed. Safe for concurrent use.
+type feedSlots struct {
+	mu    sync.Mutex
+	total int
+	perIP map[string]int
+}
+
 // feedSlot is one reserved subscriber slot, handed from the pre-upgrade
 // handler to the connection handler. Exactly one of claim and expire wins.
 type feedSlot struct {
 	s     *Server
+	ip    string
 	state atomic.Int32 // 0 reserved, 1 claimed, 2 released
 	timer *time.Timer
 }
 
-func (s *Server) reserveSlot() bool {
-	for {
-		n := s.subscribers.Load()
-		if n >= MaxSubscribers {
-			return false
-		}
-		if s.subscribers.CompareAndSwap(n, n+1) {
-			return true
-		}
+// reserveSlot takes a slot for a subscriber from ip, or returns the 429
+// that refuses it: the global cap first, then the per-IP one.
+func (s *Server) reserveSlot(ip string) *apiError {
+	sl := &s.slots
+	sl.mu.Lock()
+	defer sl.mu.Unlock()
+	if sl.total >= s.cfg.MaxSubscribers {
+		return newError(fiber.StatusTooManyRequests, CodeOverloaded, fmt.Sprintf("too many subscribers (max %d)", s.cfg.MaxSubscribers))
+	}
+	if sl.perIP[ip] >= s.cfg.MaxSubscribersPerIP {
+		return newError(fiber.StatusTooManyRequests, CodeOverloaded,
+			fmt.Sprintf("too many subscribers from this address (max %d per address)", s.cfg.MaxSubscribersPerIP))
+	}
+	sl.total++
+	sl.perIP[ip]++
+	return nil
+}
+
+func (s *Server) releaseSlot(ip string) {
+	sl := &s.slots
+	sl.mu.Lock()
+	defer sl.mu.Unlock()
+	sl.total--
+	if sl.perIP[ip]--; sl.perIP[ip] <= 0 {
+		delete(sl.perIP, ip)
 	}
 }
 
-func (s *Server) releaseSlot() { s.subscribers.Add(-1) }
+// subscriberCount is the number of reserved subscriber slots.
+func (s *Server) subscriberCount() int64 {
+	s.slots.mu.Lock()
+	defer s.slots.mu.Unlock()
+	return int64(s.slots.total)
+}
 
-func (s *Server) newSlot() *feedSlot {
-	sl := &feedSlot{s: s}
+func (s *Server) newSlot(ip string) *feedSlot {
+	sl := &feedSlot{s: s, ip: ip}
 	sl.timer = time.AfterFunc(slotClaimTimeout, sl.expire)
 	return sl
 }
@@ -81,46 +135,39 @@ func (sl *feedSlot) claim() bool {
 func (sl *feedSlot) expire() {
 	if sl.state.CompareAndSwap(0, 2) {
 		sl.timer.Stop()
-		sl.s.releaseSlot()
+		sl.s.releaseSlot(sl.ip)
 	}
 }
 
 // wsPrecheck refuses a subscription before the upgrade, in order: not a
-// WebSocket upgrade (400), bad from_offset (400), lane not active (503),
-// too many subscribers (429), from_offset invalidated by a recovery (409
-// HISTORY_REWOUND).
+// WebSocket upgrade (400), bad from_offset (400 BAD_REQUEST), bad generation
+// (400 INVALID_REQUEST), lane not active (503), too many subscribers in all
+// or from this address (429); then, for a resume with a generation, the
+// history refusals (resumeRefusal: 400, 409 AHEAD_OF_HEAD, 409
+// STALE_GENERATION) and 410 HISTORY_UNAVAILABLE when the replay exceeds the
+// catch-up window; without one, 409 HISTORY_REWOUND when from_offset itself
+// was invalidated (the behaviour before generations).
 func (s *Server) wsPrecheck(c *fiber.Ctx) error {
 	if !websocket.IsWebSocketUpgrade(c) {
 		return badRequest("WebSocket upgrade required")
 	}
-	var from uint64
-	if raw := c.Query("from_offset"); raw != "" {
-		v, err := strconv.ParseUint(raw, 10, 64)
-		if err != nil {
-			return badRequest("from_offset must be an unsigned 64-bit integer")
-		}
-		from = v
+	q, err := parseResumeQuery(c)
+	if err != nil {
+		return err
 	}
 	if st := s.deps.Lane.Status(); st.Role != hotpath.RoleActive {
 		return newError(fiber.StatusServiceUnavailable, CodeUnavailable, "feed unavailable: lane is "+string(st.Role))
 	}
-	if !s.reserveSlot() {
-		return newError(fiber.StatusTooManyRequests, CodeOverloaded, fmt.Sprintf("too many subscribers (max %d)", MaxSubscribers))
+	ip := c.IP()
+	if refusal := s.reserveSlot(ip); refusal != nil {
+		return refusal
 	}
-	if from > 0 {
-		invalidated, lastValid, err := s.deps.Feed.OffsetState(c.UserContext(), from)
-		if err != nil {
-			s.releaseSlot()
-			return fmt.Errorf("check from_offset: %w", err)
-		}
-		if invalidated {
-			s.releaseSlot()
-			return newError(fiber.StatusConflict, CodeHistoryRewound,
-				fmt.Sprintf("history rewound: offset %d was invalidated by a recovery; last_valid_offset=%d", from, lastValid))
-		}
+	if err := s.checkResume(c.UserContext(), q); err != nil {
+		s.releaseSlot(ip)
+		return err
 	}
-	slot := s.newSlot()
-	c.Locals(localFromOffset, from)
+	slot := s.newSlot(ip)
+	c.Locals(localFromOffset, q.From)
 	c.Locals(localSlot, slot)
 	if err := c.Next(); err != nil {
 		slot.expire() // the upgrade failed: no connection will claim it
@@ -129,10 +176,48 @@ func (s *Server) wsPrecheck(c *fiber.Ctx) error {
 	return nil
 }
 
+// checkResume applies the history refusals of a feed subscription.
+func (s *Server) checkResume(ctx context.Context, q store.ResumeQuery) error {
+	if !q.HasGeneration {
+		if q.From == 0 {
+			return nil
+		}
+		invalidated, lastValid, err := s.deps.Feed.OffsetState(ctx, q.From)
+		if err != nil {
+			return fmt.Errorf("check from_offset: %w", err)
+		}
+		if invalidated {
+			return newError(fiber.StatusConflict, CodeHistoryRewound,
+				fmt.Sprintf("history rewound: offset %d was invalidated by a recovery; last_valid_offset=%d", q.From, lastValid))
+		}
+		return nil
+	}
+	st, err := s.deps.Feed.ResumeState(ctx, q)
+	if err != nil {
+		return fmt.Errorf("check resume: %w", err)
+	}
+	if refusal := resumeRefusal(q, st); refusal != nil {
+		return refusal
+	}
+	n, err := s.deps.Feed.CountAfter(ctx, q.From, s.cfg.CatchUpWindow)
+	if err != nil {
+		return fmt.Errorf("count catch-up: %w", err)
+	}
+	if n > s.cfg.CatchUpWindow {
+		e := newError(fiber.StatusGone, CodeHistoryUnavailable, fmt.Sprintf(
+			"more than %d entries after offset %d: the feed replays at most that many; page GET /history up to head, or load a snapshot",
+			s.cfg.CatchUpWindow, q.From))
+		e.detail.Head = ptr(st.Head)
+		return e
+	}
+	return nil
+}
+
 func (s *Server) wsHandler() fiber.Handler {
 	return websocket.New(s.serveFeed, websocket.Config{
-		ReadBufferSize:  4096,
-		WriteBufferSize: 4096,
+		ReadBufferSize:    4096,
+		WriteBufferSize:   4096,
+		EnableCompression: !s.cfg.DisableCompression,
 		RecoverHandler: func(conn *websocket.Conn) {
 			if r := recover(); r != nil {
 				s.log.Error("feed handler panicked", "panic", r)
@@ -168,14 +253,18 @@ func (s *Server) serveFeed(conn *websocket.Conn) {
 		_ = fc.conn.NetConn().Close() // unblocks the reader; fasthttp closes it again
 		<-fc.readDone
 	}()
-	if slot == nil || !slot.claim() {
+	if slot == nil {
+		fc.close(fws.CloseInternalServerErr, "internal error")
+		return
+	}
+	if !slot.claim() {
 		// The slot expired before the connection started: admit again.
-		if !s.reserveSlot() {
+		if s.reserveSlot(slot.ip) != nil {
 			fc.close(fws.ClosePolicyViolation, "too many subscribers")
 			return
 		}
 	}
-	defer s.releaseSlot()
+	defer s.releaseSlot(slot.ip)
 	if !s.feeds.enter() {
 		fc.close(fws.CloseGoingAway, "server shutting down")
 		return
@@ -223,12 +312,12 @@ func (fc *feedConn) run(from uint64) {
 		cancel()
 	}()
 
-	n, err := s.deps.Feed.CountAfter(ctx, from, MaxCatchUp)
+	n, err := s.deps.Feed.CountAfter(ctx, from, s.cfg.CatchUpWindow)
 	if err != nil {
 		fc.fail(ctx, "count catch-up", err)
 		return
 	}
-	if n > MaxCatchUp {
+	if n > s.cfg.CatchUpWindow {
 		fc.close(fws.ClosePolicyViolation, fmt.Sprintf("catch-up window exceeded: live_start_offset=%d", s.deps.Hub.Head()))
 		return
 	}
@@ -349,7 +438,8 @@ func (fc *feedConn) close(code int, reason string) {
 }
 
 // appendEntryJSON appends the feed's JSON form of e (service.md §3):
-// addresses EIP-55, bytes 0x hex.
+// addresses EIP-55, bytes 0x hex; generation is its batch's recovery
+// generation (docs/history.md). GET /history pages the same objects.
 func appendEntryJSON(b []byte, e feed.Entry) []byte {
 	switch e.Kind {
 	case feed.KindDirectInput:
@@ -379,6 +469,8 @@ func appendEntryJSON(b []byte, e feed.Entry) []byte {
 	}
 	b = append(b, `,"batch_nonce":`...)
 	b = strconv.AppendUint(b, e.BatchNonce, 10)
+	b = append(b, `,"generation":`...)
+	b = strconv.AppendUint(b, e.Generation, 10)
 	return append(b, '}')
 }
 

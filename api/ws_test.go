@@ -128,9 +128,9 @@ func TestFeedCatchUpAndLive(t *testing.T) {
 
 	all := subscribe(t, ts, -1) // default from_offset 0
 	require.Equal(t, `{"kind":"direct_input","offset":1,"sender":"`+bob.Hex()+
-		`","payload":"0xdead","block_number":99,"input_index":0,"batch_nonce":0}`, readRaw(t, all))
+		`","payload":"0xdead","block_number":99,"input_index":0,"batch_nonce":0,"generation":0}`, readRaw(t, all))
 	require.Equal(t, `{"kind":"user_op","offset":2,"sender":"`+alice.Hex()+
-		`","nonce":2,"fee":1356,"data":"0x02","safe_block":100,"batch_nonce":0}`, readRaw(t, all))
+		`","nonce":2,"fee":1356,"data":"0x02","safe_block":100,"batch_nonce":0,"generation":0}`, readRaw(t, all))
 	require.Equal(t, seq(3, 10), readOffsets(t, all, 8))
 
 	mid := subscribe(t, ts, 5)
@@ -150,7 +150,7 @@ func TestFeedCatchUpAndLive(t *testing.T) {
 	for _, c := range []*fws.Conn{all, mid} {
 		require.Equal(t, seq(11, 12), readOffsets(t, c, 2))
 		require.Equal(t, `{"kind":"direct_input","offset":13,"sender":"`+bob.Hex()+
-			`","payload":"0x","block_number":101,"input_index":1,"batch_nonce":0}`, readRaw(t, c))
+			`","payload":"0x","block_number":101,"input_index":1,"batch_nonce":0,"generation":0}`, readRaw(t, c))
 	}
 
 	// A subscriber that starts at the head gets only live entries; pings
@@ -208,7 +208,9 @@ func TestFeedAdmission(t *testing.T) {
 	t.Parallel()
 	db := newTestDB(t)
 	lane := newFakeLane()
-	ts := startServer(t, db, lane)
+	// One address may take every slot here: the per-IP cap has its own
+	// test (TestFeedPerIPLimit).
+	ts := startServer(t, db, lane, withConfig(func(c *api.Config) { c.MaxSubscribersPerIP = api.MaxSubscribers }))
 
 	require.Contains(t, refused(t, ts, "?from_offset=-1", 400, api.CodeBadRequest).Message, "from_offset")
 	require.Contains(t, refused(t, ts, "?from_offset=abc", 400, api.CodeBadRequest).Message, "from_offset")

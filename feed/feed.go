@@ -24,6 +24,10 @@ type Entry struct {
 	Kind       Kind
 	Sender     common.Address
 	BatchNonce uint64
+	// Generation is the recovery generation its batch was created in
+	// (batches.generation): a resuming client names the newest it saw, so
+	// the server can tell whether a later recovery revoked what it holds.
+	Generation uint64
 
 	// User ops.
 	Nonce     uint32

@@ -601,7 +601,7 @@ func (l *Lane) drainInto(ctx context.Context, batchID int64, position int, batch
 		l.app.ApplyDirectInput(app.DirectInput{Sender: in.Sender, Payload: in.Payload, BlockNumber: in.BlockNumber, Index: in.Index})
 		frame.Drained = append(frame.Drained, store.Drained{Offset: offset, InputIndex: in.Index})
 		entries = append(entries, feed.Entry{Offset: offset, Kind: feed.KindDirectInput, Sender: in.Sender,
-			BatchNonce: batchNonce, Payload: in.Payload, BlockNumber: in.BlockNumber, InputIndex: in.Index})
+			BatchNonce: batchNonce, Generation: l.st.generation, Payload: in.Payload, BlockNumber: in.BlockNumber, InputIndex: in.Index})
 		offset++
 	}
 	l.mu.Unlock()

@@ -137,7 +137,7 @@ func (l *Lane) processChunk(ctx context.Context, chunk []*request) error {
 			wireOps = append(wireOps, wire)
 			size += opOffsetBytes + wire.EncodedSize()
 			included = append(included, pendingOp{req: req, entry: feed.Entry{Offset: offset, Kind: feed.KindUserOp,
-				Sender: op.Sender, BatchNonce: tip.Nonce, Nonce: op.UserOp.Nonce, Fee: tip.FrameFee,
+				Sender: op.Sender, BatchNonce: tip.Nonce, Generation: l.st.generation, Nonce: op.UserOp.Nonce, Fee: tip.FrameFee,
 				Data: op.UserOp.Data, SafeBlock: tip.FrameSafeBlock}})
 			full = l.batchFull(tip.OpCount+len(rows), size, large)
 		}
@@ -172,7 +172,8 @@ func (l *Lane) processChunk(ctx context.Context, chunk []*request) error {
 		entries := make([]feed.Entry, len(included))
 		for k, p := range included {
 			entries[k] = p.entry
-			p.req.reply <- reply{receipt: Receipt{Sender: p.entry.Sender, Nonce: p.entry.Nonce, Offset: p.entry.Offset, Fee: p.entry.Fee}}
+			p.req.reply <- reply{receipt: Receipt{Sender: p.entry.Sender, Nonce: p.entry.Nonce, Offset: p.entry.Offset, Fee: p.entry.Fee,
+				BatchNonce: p.entry.BatchNonce, Generation: p.entry.Generation}}
 		}
 		l.deps.Hub.Publish(entries)
 		l.setStatus(func(s *Status) { s.Head = entries[len(entries)-1].Offset })

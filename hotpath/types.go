@@ -25,6 +25,11 @@ type Receipt struct {
 	Nonce  uint32
 	Offset uint64
 	Fee    uint16
+	// BatchNonce and Generation say where the op was put: its batch and
+	// the recovery generation that batch was created in, as its feed entry
+	// says (signed receipts).
+	BatchNonce uint64
+	Generation uint64
 }
 
 var (

@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/cartesi/sequencer/feed"
@@ -38,14 +39,24 @@ const validAfter = `
 
 // Entries returns at most limit valid entries with offset > afterOffset, in
 // ascending offset order. Entries of invalidated batches are skipped: their
-// offsets are gone for good. Fee and SafeBlock are the frame's; BatchNonce the
-// batch's nonce.
+// offsets are gone for good. Fee and SafeBlock are the frame's; BatchNonce and
+// Generation the batch's.
 func (r *FeedReader) Entries(ctx context.Context, afterOffset uint64, limit int) ([]feed.Entry, error) {
+	return readEntries(ctx, r.pool, afterOffset, limit)
+}
+
+// querier is a pool or a transaction.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+func readEntries(ctx context.Context, q querier, afterOffset uint64, limit int) ([]feed.Entry, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
-	rows, err := r.pool.Query(ctx, `
-	SELECT s."offset", s.kind, b.nonce, f.fee, f.safe_block,
+	rows, err := q.Query(ctx, `
+	SELECT s."offset", s.kind, b.nonce, b.generation, f.fee, f.safe_block,
 	       u.sender, u.nonce, u.data,
 	       si.sender, si.payload, si.block_number, si.input_index
 	FROM sequenced_l2_txs s
@@ -63,15 +74,15 @@ func (r *FeedReader) Entries(ctx context.Context, afterOffset uint64, limit int)
 	out := make([]feed.Entry, 0, min(limit, 1024))
 	for rows.Next() {
 		var (
-			offset, batchNonce, safeBlock int64
-			kind                          string
-			fee                           int32
-			uSender, uData                []byte
-			uNonce                        *int64
-			siSender, siPayload           []byte
-			siBlock, siIndex              *int64
+			offset, batchNonce, gen, safeBlock int64
+			kind                               string
+			fee                                int32
+			uSender, uData                     []byte
+			uNonce                             *int64
+			siSender, siPayload                []byte
+			siBlock, siIndex                   *int64
 		)
-		if err := rows.Scan(&offset, &kind, &batchNonce, &fee, &safeBlock,
+		if err := rows.Scan(&offset, &kind, &batchNonce, &gen, &fee, &safeBlock,
 			&uSender, &uNonce, &uData,
 			&siSender, &siPayload, &siBlock, &siIndex); err != nil {
 			return nil, fmt.Errorf("scan feed entry: %w", err)
@@ -80,6 +91,7 @@ func (r *FeedReader) Entries(ctx context.Context, afterOffset uint64, limit int)
 			Offset:     uint64(offset),
 			Kind:       feed.Kind(kind),
 			BatchNonce: uint64(batchNonce),
+			Generation: uint64(gen),
 			Fee:        uint16(fee),
 			SafeBlock:  uint64(safeBlock),
 		}

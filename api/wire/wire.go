@@ -104,6 +104,7 @@ type FeedEntry struct {
 	Offset     uint64 `json:"offset"`
 	Sender     string `json:"sender"` // EIP-55
 	BatchNonce uint64 `json:"batch_nonce"`
+	Generation uint64 `json:"generation"` // the recovery generation of its batch
 
 	// user_op
 	Nonce     uint32        `json:"nonce"`

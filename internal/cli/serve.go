@@ -17,6 +17,7 @@ import (
 	"github.com/cartesi/sequencer/internal/config"
 	"github.com/cartesi/sequencer/internal/logging"
 	"github.com/cartesi/sequencer/internal/metricsreg"
+	"github.com/cartesi/sequencer/internal/receipt"
 	"github.com/cartesi/sequencer/migrations"
 	"github.com/cartesi/sequencer/protocol"
 	"github.com/cartesi/sequencer/store"
@@ -100,6 +101,10 @@ func runServe(ctx context.Context, args []string, stdio Stdio) error {
 	}
 	defer pool.Close()
 
+	receipts, err := newReceiptSigner(cfg, log)
+	if err != nil {
+		return err
+	}
 	reg := metricsreg.New() // Go, process, sequencer_build_info
 	walletCfg := wallet.Config{Portal: cfg.WalletPortalAddress.Address, Token: cfg.WalletTokenAddress.Address,
 		FeeRecipient: cfg.WalletFeeRecipient.Address}
@@ -123,7 +128,9 @@ func runServe(ctx context.Context, args []string, stdio Stdio) error {
 		Logger:     log,
 		Registerer: reg,
 	})
-	server := api.New(api.Config{PublicAddr: cfg.HTTPAddr, InternalAddr: cfg.InternalHTTPAddr}, api.Deps{
+	server := api.New(api.Config{PublicAddr: cfg.HTTPAddr, InternalAddr: cfg.InternalHTTPAddr,
+		MaxSubscribers: cfg.FeedMaxSubscribers, MaxSubscribersPerIP: cfg.FeedMaxSubscribersPerIP,
+		DisableCompression: !cfg.FeedCompression, HistoryMaxConcurrent: cfg.HistoryMaxConcurrent}, api.Deps{
 		Lane:       lane,
 		Feed:       store.NewFeedReader(pool),
 		Snapshots:  store.NewSnapshotReader(pool),
@@ -133,6 +140,7 @@ func runServe(ctx context.Context, args []string, stdio Stdio) error {
 		Log:        log,
 		Registerer: reg,
 		Gatherer:   reg,
+		Receipts:   receipts,
 	})
 	if err := server.Listen(); err != nil {
 		return withExit(ExitUsage, err)
@@ -177,6 +185,29 @@ func runServe(ctx context.Context, args []string, stdio Stdio) error {
 	}
 	log.Info("stopped cleanly")
 	return nil
+}
+
+// newReceiptSigner builds the soft-confirmation signer from
+// SEQ_RECEIPT_PRIVATE_KEY[_FILE], or returns nil (receipts disabled, with a
+// warning) when neither is set. A bad key is exit 2. The result is an
+// interface so that "disabled" is a nil interface, not a nil *Signer.
+func newReceiptSigner(cfg config.Config, log *slog.Logger) (api.ReceiptSigner, error) {
+	key, err := cfg.ReceiptKey()
+	if err != nil {
+		return nil, withExit(ExitUsage, err)
+	}
+	if key == nil {
+		// Not "disabled": the log redactor hides "disable" when the database
+		// URL says sslmode=disable.
+		log.Warn("no receipt key: POST /tx answers without a signed receipt (set SEQ_RECEIPT_PRIVATE_KEY or SEQ_RECEIPT_PRIVATE_KEY_FILE)")
+		return nil, nil
+	}
+	signer, err := receipt.NewSigner(key, cfg.ChainID, cfg.AppAddress.Address)
+	if err != nil {
+		return nil, withExit(ExitUsage, err)
+	}
+	log.Info("signing receipts", "receipt_key", signer.Address())
+	return signer, nil
 }
 
 // runMigrate: sequencer migrate — apply the schema and exit.

@@ -227,7 +227,7 @@ func (c Config) Validate(role Role) error {
 	if err := c.FeedSettings.validate(role); err != nil {
 		return err
 	}
-	if err := c.ReceiptSettings.validate(role); err != nil {
+	if err := c.ReceiptSettings.validate(role, c.BatchSubmitterAddress); err != nil {
 		return err
 	}
 	switch role {

@@ -19,6 +19,7 @@ const (
 	FirstFundedAccount    = 2 // 2..6 get test tokens deposited into the app
 	FundedAccounts        = 5
 	FeeRecipientAccount   = 7 // credited with every fee (SEQ_WALLET_FEE_RECIPIENT)
+	ReceiptAccount        = 8 // serve's receipt key (SEQ_RECEIPT_PRIVATE_KEY); holds no funds it uses
 )
 
 // DevKey returns anvil default account i's private key. It panics on a bad

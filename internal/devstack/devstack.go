@@ -777,9 +777,9 @@ func (s *Stack) ServiceEnv() []string {
 }
 
 // childConfigs are serve's and worker's SEQ_* settings: ServiceEnv (plus
-// the worker's key), then the overrides.
+// the worker's key, and serve's receipt key), then the overrides.
 func (s *Stack) childConfigs() (serve, worker []string) {
-	serve = mergeEnv(s.ServiceEnv(), s.opts.ExtraEnv)
+	serve = mergeEnv(append(s.ServiceEnv(), "SEQ_RECEIPT_PRIVATE_KEY="+DevKeyHex(ReceiptAccount)), s.opts.ExtraEnv)
 	worker = mergeEnv(append(s.ServiceEnv(), "SEQ_BATCH_SUBMITTER_PRIVATE_KEY="+DevKeyHex(BatchSubmitterAccount)), s.opts.ExtraEnv)
 	return serve, worker
 }

@@ -96,6 +96,13 @@ func TestDevStackSmoke(t *testing.T) {
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	require.Contains(t, string(metrics), "sequencer_l1_safe_block")
 
+	// make dev signs receipts with the dev receipt key (docs/receipts.md).
+	resp, err = http.Get(info.HTTPURL + "/receipt_key")
+	require.NoError(t, err)
+	receiptKey, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	require.JSONEq(t, `{"address":"`+devstack.DevAddress(devstack.ReceiptAccount).Hex()+`"}`, string(receiptKey))
+
 	var banner bytes.Buffer
 	s.PrintBanner(&banner)
 	require.Contains(t, banner.String(), "--nonce 1 ")

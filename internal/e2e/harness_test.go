@@ -58,6 +58,9 @@ var (
 	feeRecipient = common.HexToAddress("0x00000000000000000000000000000000000000c3")
 	domain       = protocol.NewDomain(chainID, appAddr)
 	walletConfig = wallet.Config{Portal: portal, Token: token, FeeRecipient: feeRecipient}
+	// receiptKey signs every serve's receipts (SEQ_RECEIPT_PRIVATE_KEY);
+	// a test passes "SEQ_RECEIPT_PRIVATE_KEY=" to run without receipts.
+	receiptKey = "0x9fd75d31616abea096c0d687380cba97af8e8492e4f86293783cf0580f079e57" // keccak256("e2e receipt key")
 )
 
 // testAppName is the application_name of the test's own database sessions.
@@ -168,6 +171,7 @@ func startServe(t *testing.T, dbURL string, extraEnv ...string) *proc {
 		"SEQ_WALLET_PORTAL_ADDRESS="+portal.Hex(),
 		"SEQ_WALLET_TOKEN_ADDRESS="+token.Hex(),
 		"SEQ_WALLET_FEE_RECIPIENT="+feeRecipient.Hex(),
+		"SEQ_RECEIPT_PRIVATE_KEY="+receiptKey,
 	)
 	p.cmd.Env = append(p.cmd.Env, extraEnv...)
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
