@@ -31,6 +31,7 @@ GO_LDFLAGS := $(if $(VERSION),-X github.com/cartesi/sequencer/internal/buildinfo
 # npm writes node_modules/.package-lock.json when it installs: newer than
 # package-lock.json means node_modules matches the lock file.
 NPM_STAMP   := node_modules/.package-lock.json
+TS_CLIENT_STAMP := examples/ts-client/node_modules/.package-lock.json
 
 .PHONY: all build deps deps-temporal deps-promtool test unit lint fmt fuzz dev dev-reset clean record-histories
 
@@ -40,10 +41,16 @@ build:
 	$(GO) build -buildvcs=auto -ldflags '$(GO_LDFLAGS)' -o $(BIN) ./cmd/sequencer
 
 ## deps: install what tests and dev need, only when missing or outdated
-deps: $(NPM_STAMP) deps-temporal deps-promtool
+deps: $(NPM_STAMP) $(TS_CLIENT_STAMP) deps-temporal deps-promtool
 
 $(NPM_STAMP): package.json package-lock.json
 	$(NPM) ci --ignore-scripts
+	@touch $@
+
+# The TypeScript client kit (examples/ts-client) has its own node_modules;
+# internal/e2e's TestTypeScriptClientKit runs its test.
+$(TS_CLIENT_STAMP): examples/ts-client/package.json examples/ts-client/package-lock.json
+	cd examples/ts-client && $(NPM) ci --ignore-scripts
 	@touch $@
 
 # Reinstalled when bin/temporal is missing or was built from another version
