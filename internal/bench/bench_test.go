@@ -60,17 +60,17 @@ func TestBenchSmoke(t *testing.T) {
 	require.Equal(t, 32, rep.LoadSenders)
 	require.Equal(t, ServeStart{Deposits: 32 + 2*PendingPerBlock + 1, DepositBlocks: 4,
 		FundSeconds: rep.Start.FundSeconds, TimeToReadySeconds: rep.Start.TimeToReadySeconds,
-		DrainSeconds: rep.Start.DrainSeconds}, rep.Start)
+		DrainSeconds: rep.Start.DrainSeconds, SettleSeconds: rep.Start.SettleSeconds}, rep.Start)
+	require.Positive(t, rep.Start.SettleSeconds)
 	require.Positive(t, rep.Start.FundSeconds)
 	require.Positive(t, rep.Start.TimeToReadySeconds)
 	require.GreaterOrEqual(t, rep.Start.DrainSeconds, rep.Start.TimeToReadySeconds)
-	// The longest-commit gauge may be absent from this serve build (n/a);
-	// when present it covers the drain and can only grow with the load.
-	if rep.LongestCommit.AfterDrain != nil {
-		require.Positive(t, *rep.LongestCommit.AfterDrain)
-		require.NotNil(t, rep.LongestCommit.AfterLoad)
-		require.GreaterOrEqual(t, *rep.LongestCommit.AfterLoad, *rep.LongestCommit.AfterDrain)
-	}
+	// The longest-commit gauge covers the drain and can only grow with the
+	// load.
+	require.NotNil(t, rep.LongestCommit.AfterDrain)
+	require.Positive(t, *rep.LongestCommit.AfterDrain)
+	require.NotNil(t, rep.LongestCommit.AfterLoad)
+	require.GreaterOrEqual(t, *rep.LongestCommit.AfterLoad, *rep.LongestCommit.AfterDrain)
 }
 
 type testWriter []byte

@@ -69,6 +69,9 @@ type ServeStart struct {
 	TimeToReadySeconds float64 `json:"time_to_ready_seconds"`
 	// DrainSeconds is serve's process start → every deposit on the feed.
 	DrainSeconds float64 `json:"drain_seconds"`
+	// SettleSeconds is the VACUUM (ANALYZE) and CHECKPOINT after the drain,
+	// before the load.
+	SettleSeconds float64 `json:"settle_seconds"`
 }
 
 // LongestCommit is serve's sequencer_lane_longest_commit_seconds gauge (the
@@ -162,6 +165,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	line("deposits at start", "%d undrained over %d L1 blocks (written in %.2fs)", r.Start.Deposits, r.Start.DepositBlocks, r.Start.FundSeconds)
 	line("time-to-ready", "%.2fs (serve process start → /readyz 200)", r.Start.TimeToReadySeconds)
 	line("drain time", "%.2fs (serve process start → all %d deposits on the feed)", r.Start.DrainSeconds, r.Start.Deposits)
+	line("db settle", "%.2fs (VACUUM (ANALYZE) and CHECKPOINT after the drain, before the load)", r.Start.SettleSeconds)
 	line("longest lane commit", "%s after the drain, %s after the load (since serve started)",
 		describeMs(r.LongestCommit.AfterDrain), describeMs(r.LongestCommit.AfterLoad))
 	line("accepted", "%.0f tx/s (%d ops in the measured window)", r.AcceptedPerSec, r.Accepted)
