@@ -289,20 +289,8 @@ func TestLaneOrderMatchesScheduler(t *testing.T) {
 		e.advance(block)
 		time.Sleep(120 * time.Millisecond) // let the lane see the head (frames rotate on its poll)
 	}
-	// One more head move, then wait until everything is sealed except an
-	// empty tip: shorten the age limit by restarting with it.
-	e.stopLane()
-	e.startLane(100 * time.Millisecond)
-	e.waitIntake(true)
+	waitAllSealed(t, e)
 	fr := store.NewFeedReader(e.pool)
-	require.Eventually(t, func() bool {
-		var lastSealed int64
-		require.NoError(t, e.pool.QueryRow(ctx, `SELECT coalesce(max(s.l2_tx_index), 0) FROM snapshots s`).Scan(&lastSealed))
-		head, err := fr.LastValidOffset(ctx)
-		require.NoError(t, err)
-		return uint64(lastSealed) == head
-	}, 10*time.Second, 20*time.Millisecond)
-	e.stopLane()
 
 	inputs, sealed := l1Stream(t, e)
 	require.Greater(t, sealed, 5, "the test must cross several batch closes")

@@ -82,18 +82,10 @@ func randomHistory(t *testing.T, e *laneEnv, rng *rand.Rand, rounds int) int {
 // open), then stops it.
 func waitAllSealed(t *testing.T, e *laneEnv) {
 	t.Helper()
-	ctx := context.Background()
 	e.stopLane()
 	e.startLane(100 * time.Millisecond)
 	e.waitIntake(true)
-	fr := store.NewFeedReader(e.pool)
-	require.Eventually(t, func() bool {
-		var covered int64
-		require.NoError(t, e.pool.QueryRow(ctx, `SELECT coalesce(max(s.l2_tx_index), 0) FROM snapshots s`).Scan(&covered))
-		head, err := fr.LastValidOffset(ctx)
-		require.NoError(t, err)
-		return uint64(covered) == head
-	}, 20*time.Second, 20*time.Millisecond)
+	waitCheckpointAtHead(t, e)
 	e.stopLane()
 }
 
