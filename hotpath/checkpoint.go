@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/cartesi/sequencer/app"
@@ -192,15 +193,15 @@ func (l *Lane) runCheckpointer(ctx context.Context) {
 		start := time.Now()
 		accepted.paused, newest.paused = 0, 0
 		did := false
-		for _, t := range []struct {
+		for _, target := range []struct {
 			b       *store.Boundary
 			replica *Replica
 		}{{plan.Accepted, accepted}, {plan.Newest, newest}} {
-			if t.b == nil || (t.replica == newest && plan.Accepted != nil && plan.Accepted.BatchID == t.b.BatchID) {
+			if target.b == nil || (target.replica == newest && plan.Accepted != nil && plan.Accepted.BatchID == target.b.BatchID) {
 				continue
 			}
-			if err := l.checkpoint(ctx, cs, t.replica, *t.b, plan.Generation, log); err != nil {
-				t.replica.Reset()
+			if err := l.checkpoint(ctx, cs, target.replica, *target.b, plan.Generation, log); err != nil {
+				target.replica.Reset()
 				l.checkpointFailed(ctx, log, err)
 				break
 			}
@@ -213,9 +214,8 @@ func (l *Lane) runCheckpointer(ctx context.Context) {
 	}
 }
 
-func (l *Lane) checkpoint(ctx context.Context, cs *store.CheckpointStore, replica *Replica, b store.Boundary, generation uint64, log interface {
-	Info(string, ...any)
-}) error {
+// checkpoint moves replica to b and stores its state as b's snapshot.
+func (l *Lane) checkpoint(ctx context.Context, cs *store.CheckpointStore, replica *Replica, b store.Boundary, generation uint64, log *slog.Logger) error {
 	start := time.Now()
 	state, applied, err := replica.StateAt(ctx, cs, b)
 	if err != nil {
@@ -238,7 +238,7 @@ func (l *Lane) checkpoint(ctx context.Context, cs *store.CheckpointStore, replic
 	return nil
 }
 
-func (l *Lane) checkpointFailed(ctx context.Context, log interface{ Warn(string, ...any) }, err error) {
+func (l *Lane) checkpointFailed(ctx context.Context, log *slog.Logger, err error) {
 	if ctx.Err() != nil || errors.Is(err, context.Canceled) {
 		return
 	}
