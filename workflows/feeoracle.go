@@ -128,7 +128,10 @@ func FeeOracle(ctx workflow.Context, in FeeOracleInput) (FeeOracleStatus, error)
 		},
 		Summary: "sample the L1 fee and the token price; step log_gas_price",
 	})
-	for status.Rounds < in.RoundsPerRun {
+	// A run ends when the server suggests Continue-As-New (its history is
+	// getting long), or at the round cap as a backstop. No version guard:
+	// this workflow shipped with the rule (docs/worker.md, versioning policy).
+	for status.Rounds < in.RoundsPerRun && (status.Rounds == 0 || !workflow.GetInfo(ctx).GetContinueAsNewSuggested()) {
 		status.Rounds++
 		var r FeeOracleResult
 		err := workflow.ExecuteActivity(actx, ActivityFeeOracleRound, FeeOracleRequest{AfterBlock: in.AfterBlock, Wait: in.Wait}).Get(ctx, &r)

@@ -43,7 +43,8 @@ import (
 //   - snapshot-maintenance: passes on signals and on the timer;
 //   - recovery: fence, assess, a mempool flush, the sync wait, a cascade
 //     that invalidates batches, resume;
-//   - fee-oracle: sampling rounds in the fixed-price mode.
+//   - fee-oracle: sampling rounds in the fixed-price mode, then
+//     Continue-As-New on the server's suggestion.
 //
 // Each is checked for those events before it is written. Run it with
 // `make record-histories` after a workflow change (docs/worker.md,
@@ -152,8 +153,8 @@ func TestRecordHistories(t *testing.T) {
 			return countActivities(h, workflows.ActivityFlushMempool) > 0 && countActivities(h, workflows.ActivityCascade) > 0
 		}, "a flush and a cascade"},
 		{"fee-oracle.json", names.FeeOracle, func(h *historypb.History) bool {
-			return countActivities(h, workflows.ActivityFeeOracleRound) >= 2
-		}, "sampling rounds"},
+			return countActivities(h, workflows.ActivityFeeOracleRound) >= 2 && continuedAsNew(h)
+		}, "sampling rounds, then Continue-As-New on the server's suggestion"},
 	}
 	// Wait until each workflow has a run with what it must show (the
 	// observer and maintenance continue as new a few rounds after it).
