@@ -464,3 +464,46 @@ func TestSealsDoNotStepTheFee(t *testing.T) {
 	e.advance(e.block + protocol.FrameClockInterval)
 	e.waitFee(policyFee + 20)
 }
+
+// TestCatchUpFramesDoNotStepTheFee: in fee_step, a deposit wave drained
+// over many bounded frames steps the fee once for the head's advance of one
+// frame interval, not once per catch-up frame (which would climb by 20 per
+// frame within seconds and refuse every op).
+func TestCatchUpFramesDoNotStepTheFee(t *testing.T) {
+	const policyFee = 1356
+	adm := hotpath.AdmissionConfig{SoftBlocks: 20, HardBlocks: 1000, MaxInFlight: 100, ResendAfterBlocks: 150,
+		Interval: 20 * time.Millisecond}
+	e := newEnv(t, envOptions{setup: smallBatches, maxBatchOpen: time.Hour, admission: adm, maxDrain: 2})
+	for u := 0; u < 2; u++ {
+		e.deposit(u, 1_000_000_000, 1)
+	}
+	e.advance(5)
+	require.NoError(t, e.l1.SetBatchSubmitter(context.Background(), submitter))
+	e.waitIntake(true)
+	e.waitAdmission("computed", func(a hotpath.Admission) bool { return a.PostingRate == 2 })
+	for n := uint32(0); n < 45; n++ { // 15 sealed batches: over the soft line
+		_, err := e.submit(e.op(0, n, 1, e.addr(1)))
+		require.NoError(t, err)
+	}
+	e.waitAdmission("fee_step", func(a hotpath.Admission) bool { return a.State == hotpath.AdmissionFeeStep })
+	require.Equal(t, uint16(policyFee), e.quote().Fee)
+
+	// Twenty deposits, one per block, in the next frame interval: ten
+	// bounded frames or more.
+	var frames0 int
+	require.NoError(t, e.pool.QueryRow(context.Background(), `SELECT count(*) FROM frames`).Scan(&frames0))
+	for b := uint64(0); b < 20; b++ {
+		e.deposit(1, 1, e.block+1+b/4)
+	}
+	e.advance(e.block + protocol.FrameClockInterval)
+	require.Eventually(t, func() bool {
+		var drained int
+		require.NoError(t, e.pool.QueryRow(context.Background(),
+			`SELECT count(*) FROM sequenced_l2_txs WHERE kind = 'direct_input'`).Scan(&drained))
+		return drained == 22
+	}, 10*time.Second, 10*time.Millisecond)
+	var frames int
+	require.NoError(t, e.pool.QueryRow(context.Background(), `SELECT count(*) FROM frames`).Scan(&frames))
+	require.GreaterOrEqual(t, frames-frames0, 5, "the wave took several frames")
+	require.Equal(t, uint16(policyFee+20), e.quote().Fee, "one step for one frame interval of L1 clock")
+}

@@ -164,6 +164,11 @@ type laneState struct {
 	// head (a bounded drain): the lane opens frames as fast as it can,
 	// between chunks, until it has caught up.
 	behind bool
+	// clockBlock is the safe head at the last frame the L1 clock opened.
+	// The admission fee steps only on those, at most once per
+	// FrameClockInterval blocks: catch-up frames opened seconds apart must
+	// not step it once each (capacity.md §2).
+	clockBlock uint64
 }
 
 // New builds a lane; call Run to start it.
@@ -494,6 +499,10 @@ func (l *Lane) rebuild(ctx context.Context) error {
 			}
 			l.st.tipBatch = tipBatch
 			l.st.tipSize = payloadSize(tipBatch)
+			// A restart in the middle of a deposit wave goes on catching up
+			// at once (at worst one extra, empty frame when nothing waits).
+			l.st.behind = r.SafeHead.Known && r.Tip.FrameSafeBlock < r.SafeHead.Block
+			l.st.clockBlock = r.Tip.FrameSafeBlock
 			l.st.feeStep = feeStepOf(r.Tip.FrameFee, l.st.policy.FrameFee())
 			l.publishFeeStep()
 			l.setTip(*r.Tip)
@@ -544,6 +553,7 @@ func (l *Lane) openTip(ctx context.Context, r store.Restart) (bool, error) {
 	}
 	l.commitDrained(entries)
 	l.st.behind = frame.SafeBlock < r.SafeHead.Block
+	l.st.clockBlock = r.SafeHead.Block
 	l.st.tipBatch = protocol.Batch{Nonce: nb.Nonce, Frames: []protocol.Frame{{SafeBlock: frame.SafeBlock, FeePrice: fee}}}
 	l.st.tipSize = emptyBatchBytes
 	l.setTip(store.Tip{BatchID: res.NewBatchID, Nonce: nb.Nonce, CreatedAt: l.now(), FirstSafeBlock: frame.SafeBlock,

@@ -303,7 +303,7 @@ func (l *Lane) maintain(ctx context.Context) error {
 				return err
 			}
 		}
-		if err := l.rotateFrame(ctx, head.Block); err != nil {
+		if err := l.rotateFrame(ctx, head.Block, head.Block >= l.st.clockBlock+protocol.FrameClockInterval); err != nil {
 			return err
 		}
 	}
@@ -319,9 +319,17 @@ func (l *Lane) maintain(ctx context.Context) error {
 // short of it, when more direct inputs wait than one frame drains (the next
 // frames catch up) — and drains the direct inputs up to it, in one
 // transaction.
-func (l *Lane) rotateFrame(ctx context.Context, safeBlock uint64) error {
+//
+// clock says the L1 clock opens this frame (the head moved a frame interval
+// since the last such frame): only then may the admission fee step. A
+// catch-up frame opened because a bounded drain left inputs behind is not
+// one.
+func (l *Lane) rotateFrame(ctx context.Context, safeBlock uint64, clock bool) error {
 	tip := &l.st.tip
-	fee := l.newFrameFee(true)
+	fee := l.newFrameFee(clock)
+	if clock {
+		l.st.clockBlock = safeBlock
+	}
 	entries, frame, err := l.drainInto(ctx, tip.BatchID, tip.FramePosition+1, tip.Nonce, safeBlock, fee)
 	if err != nil {
 		return err

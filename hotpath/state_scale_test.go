@@ -214,8 +214,10 @@ func TestDepositWaveDrainsOverBoundedFrames(t *testing.T) {
 	}, 20*time.Second, 20*time.Millisecond, "the wave is drained")
 	waitAllSealed(t, e)
 
-	// Every frame drains whole blocks: all waiting inputs at or below its
-	// safe block, none above; at most the bound unless it is a single block.
+	// Every frame drains at most the bound unless its inputs are one block,
+	// and safe blocks never decrease. That each drains exactly the waiting
+	// inputs at or below its safe block (whole blocks) is what the
+	// scheduler comparison below checks.
 	rows, err := e.pool.Query(ctx, `SELECT f.safe_block, count(s."offset"), count(DISTINCT i.block_number),
 			coalesce(min(i.block_number), 0)
 		FROM frames f LEFT JOIN sequenced_l2_txs s ON s.batch_id = f.batch_id AND s.frame_position = f.position
