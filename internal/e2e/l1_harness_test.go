@@ -123,9 +123,12 @@ type temporalServer struct {
 	t      *testing.T
 	addr   string
 	dbFile string
-	cmd    *exec.Cmd
-	logs   *syncBuffer
-	exited chan struct{}
+	// extraArgs are appended to `temporal server start-dev` (e.g. dynamic
+	// configuration), at every (re)start.
+	extraArgs []string
+	cmd       *exec.Cmd
+	logs      *syncBuffer
+	exited    chan struct{}
 }
 
 func temporalBinary(t *testing.T) string {
@@ -160,10 +163,11 @@ func (s *temporalServer) start() {
 	uiPort := freePort(t)
 	_, ui, _ := net.SplitHostPort(uiPort)
 	s.logs, s.exited = &syncBuffer{}, make(chan struct{})
-	s.cmd = exec.Command(temporalBinary(t), "server", "start-dev", "--headless", "--ip", host, "--port", port,
+	args := append([]string{"server", "start-dev", "--headless", "--ip", host, "--port", port,
 		"--ui-port", ui, "--db-filename", s.dbFile, "--log-level", "error",
 		"--search-attribute", "SeqBatchNonce=Int", "--search-attribute", "SeqWalletNonce=Int",
-		"--search-attribute", "SeqTxHash=Keyword", "--search-attribute", "SeqState=Keyword")
+		"--search-attribute", "SeqTxHash=Keyword", "--search-attribute", "SeqState=Keyword"}, s.extraArgs...)
+	s.cmd = exec.Command(temporalBinary(t), args...)
 	s.cmd.Stdout, s.cmd.Stderr = s.logs, s.logs
 	require.NoError(t, s.cmd.Start())
 	go func(cmd *exec.Cmd, done chan struct{}) { _ = cmd.Wait(); close(done) }(s.cmd, s.exited)

@@ -11,9 +11,7 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -194,32 +192,9 @@ const suggestContinueAsNewEvents = 40
 // event count at which it suggests Continue-As-New lowered to events.
 func startTemporalSuggesting(t *testing.T, events int) *temporalServer {
 	t.Helper()
-	s := &temporalServer{t: t, addr: freePort(t), dbFile: filepath.Join(t.TempDir(), "temporal.db")}
-	host, port, err := net.SplitHostPort(s.addr)
-	require.NoError(t, err)
-	_, ui, err := net.SplitHostPort(freePort(t))
-	require.NoError(t, err)
-	s.logs, s.exited = &syncBuffer{}, make(chan struct{})
-	s.cmd = exec.Command(temporalBinary(t), "server", "start-dev", "--headless", "--ip", host, "--port", port,
-		"--ui-port", ui, "--db-filename", s.dbFile, "--log-level", "error",
-		"--dynamic-config-value", "limit.historyCount.suggestContinueAsNew="+strconv.Itoa(events),
-		"--search-attribute", "SeqBatchNonce=Int", "--search-attribute", "SeqWalletNonce=Int",
-		"--search-attribute", "SeqTxHash=Keyword", "--search-attribute", "SeqState=Keyword")
-	s.cmd.Stdout, s.cmd.Stderr = s.logs, s.logs
-	require.NoError(t, s.cmd.Start())
-	go func(cmd *exec.Cmd, done chan struct{}) { _ = cmd.Wait(); close(done) }(s.cmd, s.exited)
-	t.Cleanup(s.kill)
-	require.Eventually(t, func() bool {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		c, err := client.DialContext(ctx, client.Options{HostPort: s.addr})
-		if err != nil {
-			return false
-		}
-		defer c.Close()
-		_, err = c.CheckHealth(ctx, &client.CheckHealthRequest{})
-		return err == nil
-	}, 60*time.Second, 200*time.Millisecond, "temporal dev server did not start:\n%s", s.logs.String())
+	s := &temporalServer{t: t, addr: freePort(t), dbFile: filepath.Join(t.TempDir(), "temporal.db"),
+		extraArgs: []string{"--dynamic-config-value", "limit.historyCount.suggestContinueAsNew=" + strconv.Itoa(events)}}
+	s.start()
 	return s
 }
 
