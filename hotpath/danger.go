@@ -49,7 +49,7 @@ func Classify(v store.DangerView, now time.Time, cfg DangerConfig) Danger {
 	if !h.Known || now.Sub(safeTime) >= time.Duration(cfg.ReadStaleBlocks)*blockTime {
 		return DangerL1Stale
 	}
-	limit := int64(protocol.MaxWaitBlocks) - int64(cfg.MarginBlocks)
+	limit := dangerLine(cfg)
 	inDanger := func(first *uint64, limit int64) bool {
 		return first != nil && int64(h.Block)-int64(*first) >= limit
 	}
@@ -62,12 +62,47 @@ func Classify(v store.DangerView, now time.Time, cfg DangerConfig) Danger {
 	if safeTime.Sub(now) >= blockTime || h.LastAdvance.Sub(now) >= blockTime {
 		return DangerClockFault
 	}
-	missed := int64(0)
-	if since := now.Sub(h.LastAdvance); since > 0 && spb > 0 {
-		missed = int64(since / blockTime)
-	}
+	missed := missedBlocks(h, now, cfg)
 	if inDanger(v.ClosedFirstSafeBlock, limit-missed) || inDanger(v.TipFirstSafeBlock, limit-missed) {
 		return DangerEstimated
 	}
 	return DangerSafe
+}
+
+// dangerLine is MAX_WAIT_BLOCKS − the margin: the age in blocks at which a
+// batch is in danger.
+func dangerLine(cfg DangerConfig) int64 {
+	return int64(protocol.MaxWaitBlocks) - int64(cfg.MarginBlocks)
+}
+
+// missedBlocks is how many blocks the safe head has presumably advanced
+// unseen since it last moved (DangerEstimated counts them against the line).
+func missedBlocks(h store.SafeHead, now time.Time, cfg DangerConfig) int64 {
+	blockTime := time.Duration(cfg.SecondsPerBlock) * time.Second
+	if since := now.Sub(h.LastAdvance); since > 0 && blockTime > 0 {
+		return int64(since / blockTime)
+	}
+	return 0
+}
+
+// DangerMargin is where the oldest batch not accepted on L1 (a valid sealed
+// batch, else the open one) stands against the danger line, by Classify's
+// rules, for the worker's sequencer_backlog_age_blocks and
+// sequencer_blocks_until_danger gauges. ageBlocks is the stored safe block
+// minus the batch's first frame's safe block (0 when there is no such
+// batch). untilDanger is the danger line (MaxWaitBlocks − margin) minus
+// that age minus the blocks estimated missed since the safe head last
+// advanced (as DangerEstimated counts them): ≤ 0 means the detector
+// reports danger. ok is false when the safe head is unknown.
+func DangerMargin(v store.DangerView, now time.Time, cfg DangerConfig) (ageBlocks uint64, untilDanger int64, ok bool) {
+	h := v.SafeHead
+	if !h.Known {
+		return 0, 0, false
+	}
+	for _, first := range []*uint64{v.ClosedFirstSafeBlock, v.TipFirstSafeBlock} {
+		if first != nil && h.Block > *first {
+			ageBlocks = max(ageBlocks, h.Block-*first)
+		}
+	}
+	return ageBlocks, dangerLine(cfg) - int64(ageBlocks) - missedBlocks(h, now, cfg), true
 }

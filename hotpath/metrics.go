@@ -2,12 +2,8 @@ package hotpath
 
 import (
 	"log/slog"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/cartesi/sequencer/protocol"
-	"github.com/cartesi/sequencer/store"
 )
 
 type metrics struct {
@@ -116,33 +112,4 @@ func slogLevel(s AdmissionState) slog.Level {
 		return slog.LevelInfo
 	}
 	return slog.LevelWarn
-}
-
-// DangerMargin is where the oldest batch not accepted on L1 (a valid sealed
-// batch, else the open one) stands against the danger line, by Classify's
-// rules, for the worker's sequencer_backlog_age_blocks and
-// sequencer_blocks_until_danger gauges. ageBlocks is the stored safe block
-// minus the batch's first frame's safe block (0 when there is no such
-// batch). untilDanger is the danger line (MaxWaitBlocks − margin) minus
-// that age minus the blocks estimated missed since the safe head last
-// advanced (as DangerEstimated counts them): ≤ 0 means the detector
-// reports danger. ok is false when the safe head is unknown.
-func DangerMargin(v store.DangerView, now time.Time, cfg DangerConfig) (ageBlocks uint64, untilDanger int64, ok bool) {
-	h := v.SafeHead
-	if !h.Known {
-		return 0, 0, false
-	}
-	for _, first := range []*uint64{v.ClosedFirstSafeBlock, v.TipFirstSafeBlock} {
-		if first != nil && h.Block > *first {
-			ageBlocks = max(ageBlocks, h.Block-*first)
-		}
-	}
-	missed := int64(0)
-	if blockTime := time.Duration(cfg.SecondsPerBlock) * time.Second; blockTime > 0 {
-		if since := now.Sub(h.LastAdvance); since > 0 {
-			missed = int64(since / blockTime)
-		}
-	}
-	limit := int64(protocol.MaxWaitBlocks) - int64(cfg.MarginBlocks)
-	return ageBlocks, limit - int64(ageBlocks) - missed, true
 }
