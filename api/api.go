@@ -104,7 +104,18 @@ func (c Config) withDefaults() Config {
 	if c.ShutdownTimeout <= 0 {
 		c.ShutdownTimeout = DefaultShutdownTimeout
 	}
-	c = c.feedDefaults() // ws.go
+	if c.MaxSubscribers <= 0 {
+		c.MaxSubscribers = MaxSubscribers
+	}
+	if c.MaxSubscribersPerIP <= 0 {
+		c.MaxSubscribersPerIP = DefaultMaxSubscribersPerIP
+	}
+	if c.HistoryMaxConcurrent <= 0 {
+		c.HistoryMaxConcurrent = DefaultHistoryMaxConcurrent
+	}
+	if c.CatchUpWindow <= 0 {
+		c.CatchUpWindow = MaxCatchUp
+	}
 	return c
 }
 

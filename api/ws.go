@@ -48,22 +48,6 @@ const (
 	DefaultHistoryMaxConcurrent = 16
 )
 
-func (c Config) feedDefaults() Config {
-	if c.MaxSubscribers <= 0 {
-		c.MaxSubscribers = MaxSubscribers
-	}
-	if c.MaxSubscribersPerIP <= 0 {
-		c.MaxSubscribersPerIP = DefaultMaxSubscribersPerIP
-	}
-	if c.HistoryMaxConcurrent <= 0 {
-		c.HistoryMaxConcurrent = DefaultHistoryMaxConcurrent
-	}
-	if c.CatchUpWindow <= 0 {
-		c.CatchUpWindow = MaxCatchUp
-	}
-	return c
-}
-
 // feedSlots counts reserved subscriber slots, in all and per client IP, so
 // one address cannot take the whole feed. Safe for concurrent use.
 type feedSlots struct {
